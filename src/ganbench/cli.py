@@ -1,0 +1,232 @@
+"""The ``ganbench`` command line. Heavy imports (torch) happen inside each command, so --help is instant."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from ganbench.errors import GanbenchError
+
+EXAMPLES = """\
+examples:
+  ganbench train                                  the default recipe (conditional DCGAN on shapes)
+  ganbench train shapes-dcgan schedule.steps=300  a recipe by name, with an override
+  ganbench train my.yaml model.g_width=64 --print-config
+  ganbench resume runs/NAME --steps 2400          continue a run, bit-exactly
+  ganbench generate runs/NAME --n 64 --class happy --out happy.png
+  ganbench data preview shapes --classes happy sad --out preview.png
+  ganbench recipes                                list the ready recipes
+"""
+
+
+def _split_source(args: list[str]) -> tuple[str | None, list[str]]:
+    """``[CONFIG] key=value ...``: the first word is a recipe/file unless it is an override."""
+    if args and "=" not in args[0]:
+        return args[0], args[1:]
+    return None, args
+
+
+def _print_run_summary(run_path: Path, result, steps_target: int) -> None:  # noqa: ANN001
+    where = str(run_path)
+    if result.interrupted:
+        print(f"\nstopped at step {result.end_step}; checkpoint written.")
+        print(f"continue with:  ganbench resume {where} --steps {steps_target}")
+    else:
+        print(
+            f"\ntrained steps {result.start_step}..{result.end_step} in {result.seconds:.0f} s "
+            f"({result.images_per_second:.0f} images/s)"
+        )
+    print(f"run directory:  {where}")
+    print(f"  samples:      {where}/samples/   curves: {where}/plots/")
+    print(f"  metrics:      {where}/metrics.jsonl")
+    print("next:")
+    print(f"  ganbench generate {where} --n 64 --out {where}/generated.png")
+    print(f"  ganbench resume {where} --steps {result.end_step * 2}")
+    print(f"  tensorboard --logdir {where}/events")
+
+
+def cmd_train(ns: argparse.Namespace) -> int:
+    from ganbench.config import load_config
+
+    source, overrides = _split_source(ns.args)
+    cfg = load_config(source, overrides)
+    if ns.print_config:
+        print(cfg.to_yaml(), end="")
+        return 0
+    from ganbench.training.rundir import RunDir
+    from ganbench.training.trainer import Trainer
+
+    run = RunDir.create(cfg)
+    print(f"run directory: {run.path}")
+    trainer = Trainer(cfg, run)
+    result = trainer.fit(cfg.schedule.steps)
+    _print_run_summary(run.path, result, cfg.schedule.steps)
+    return 130 if result.interrupted else 0
+
+
+def cmd_resume(ns: argparse.Namespace) -> int:
+    from ganbench.config import apply_overrides, validate
+    from ganbench.training.rundir import RunDir
+    from ganbench.training.trainer import Trainer
+
+    run = RunDir.open(ns.run_dir)
+    saved = run.read_config()
+    overrides = list(ns.overrides)
+    if ns.steps is not None:
+        overrides.append(f"schedule.steps={ns.steps}")
+    cfg = validate(apply_overrides(saved.to_dict(), overrides))
+    trainer = Trainer(cfg, run)
+    step = trainer.restore(force=ns.force)
+    if step >= cfg.schedule.steps:
+        print(
+            f"{run.path} is already at step {step} (schedule.steps={cfg.schedule.steps}); "
+            f"pass --steps N with N > {step} to train further"
+        )
+        return 0
+    run.write_config(cfg)
+    print(f"resuming {run.path} from step {step} to {cfg.schedule.steps}")
+    result = trainer.fit(cfg.schedule.steps)
+    _print_run_summary(run.path, result, cfg.schedule.steps)
+    return 130 if result.interrupted else 0
+
+
+def cmd_generate(ns: argparse.Namespace) -> int:
+    import torch
+
+    from ganbench.models import build_models
+    from ganbench.report.grid import save_grid
+    from ganbench.sampling import generate, latent_batch
+    from ganbench.training import checkpoint
+    from ganbench.training.rundir import RunDir
+
+    run = RunDir.open(ns.run_dir)
+    cfg = run.read_config()
+    stem = run.checkpoint_stem(ns.step) if ns.step is not None else None
+    tensors, meta = run.load_checkpoint(stem)
+    generator, _ = build_models(cfg)
+    generator.load_state_dict(checkpoint.subset(tensors, "generator."))
+    labels = None
+    if ns.class_name is not None:
+        if not cfg.conditional:
+            raise GanbenchError(f"{run.path} trained an unconditional model; drop --class")
+        if ns.class_name not in cfg.data.classes:
+            raise GanbenchError(
+                f"--class {ns.class_name!r} is not one of this run's classes: "
+                f"{', '.join(cfg.data.classes)}"
+            )
+        labels = torch.full((ns.n,), cfg.data.classes.index(ns.class_name), dtype=torch.long)
+    elif cfg.conditional:
+        labels = torch.arange(ns.n) * len(cfg.data.classes) // ns.n
+    z, labels = latent_batch(cfg, ns.n, ns.seed, labels)
+    images = generate(generator, z, labels)
+    out = save_grid(images, ns.out, columns=ns.columns)
+    print(f"wrote {ns.n} samples from step {meta['step']} to {out}")
+    return 0
+
+
+def cmd_data_preview(ns: argparse.Namespace) -> int:
+    import torch
+
+    from ganbench.config import apply_overrides, validate
+    from ganbench.data import build_dataset
+    from ganbench.data.imageset import to_float
+    from ganbench.report.grid import save_grid
+
+    if ns.source != "shapes":
+        raise GanbenchError(f"unknown data source {ns.source!r}; available: shapes")
+    overrides = [o if o.startswith("data.") else f"data.{o}" for o in ns.overrides]
+    if ns.classes:
+        overrides.append(f"data.classes=[{','.join(ns.classes)}]")
+    cfg = validate(apply_overrides({}, overrides)).data
+    images = build_dataset(cfg, ns.seed, size=ns.per_class * len(cfg.classes)).images
+    order = torch.arange(len(images)).view(ns.per_class, len(cfg.classes)).t().flatten()
+    out = save_grid(to_float(images[order]), ns.out, columns=ns.per_class)
+    print(f"wrote {len(images)} {ns.source} images ({', '.join(cfg.classes)}) to {out}")
+    return 0
+
+
+def cmd_recipes(ns: argparse.Namespace) -> int:
+    from ganbench.config import available_recipes, recipes_dir
+
+    for name in available_recipes():
+        first = (recipes_dir() / f"{name}.yaml").read_text().splitlines()[0]
+        print(f"{name:24s} {first.lstrip('# ')}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="ganbench",
+        description="Train, watch and measure GANs on controllable synthetic images.",
+        epilog=EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="store_true", help="print the version and exit")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    train = sub.add_parser(
+        "train",
+        help="train a recipe",
+        description="Train a recipe: [CONFIG.yaml | recipe name] [key=value ...]",
+    )
+    train.add_argument("args", nargs="*", metavar="[CONFIG] key=value", help="recipe and overrides")
+    train.add_argument("--print-config", action="store_true", help="print the resolved config")
+    train.set_defaults(func=cmd_train)
+
+    resume = sub.add_parser("resume", help="continue a run from its latest checkpoint")
+    resume.add_argument("run_dir")
+    resume.add_argument("overrides", nargs="*", metavar="key=value")
+    resume.add_argument("--steps", type=int, help="train until this total step count")
+    resume.add_argument("--force", action="store_true", help="resume even if the config changed")
+    resume.set_defaults(func=cmd_resume)
+
+    gen = sub.add_parser("generate", help="sample a grid from a run's generator")
+    gen.add_argument("run_dir")
+    gen.add_argument("--n", type=int, default=64, help="number of samples (default 64)")
+    gen.add_argument("--class", dest="class_name", help="class to draw (conditional runs)")
+    gen.add_argument("--seed", type=int, default=0, help="latent seed (default 0)")
+    gen.add_argument("--step", type=int, help="checkpoint step (default: latest)")
+    gen.add_argument("--columns", type=int, default=8)
+    gen.add_argument("--out", default="generated.png", help="PNG to write")
+    gen.set_defaults(func=cmd_generate)
+
+    data = sub.add_parser("data", help="look at training data")
+    data_sub = data.add_subparsers(dest="data_command", metavar="SUBCOMMAND", required=True)
+    preview = data_sub.add_parser("preview", help="write a grid of real images")
+    preview.add_argument("source", help="data source (shapes)")
+    preview.add_argument("overrides", nargs="*", metavar="key=value", help="data settings")
+    preview.add_argument("--classes", nargs="+", help="classes to show (default: all)")
+    preview.add_argument("--per-class", type=int, default=8, help="images per class row")
+    preview.add_argument("--seed", type=int, default=0)
+    preview.add_argument("--out", default="preview.png")
+    preview.set_defaults(func=cmd_data_preview)
+
+    recipes = sub.add_parser("recipes", help="list the ready recipes in configs/")
+    recipes.set_defaults(func=cmd_recipes)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    ns = parser.parse_args(argv)
+    if ns.version:
+        from ganbench import __version__
+
+        print(__version__)
+        return 0
+    if not getattr(ns, "func", None):
+        parser.print_help()
+        return 0
+    try:
+        return ns.func(ns)
+    except GanbenchError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("\ninterrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,339 @@
+"""The typed config tree of a run: YAML load, dotted overrides, validation with clear errors.
+
+A run is fully described by one :class:`Config`. Its defaults are the default recipe
+(a conditional DCGAN on the four seed-000 shape classes), so ``ganbench train`` with no
+arguments and ``ganbench train shapes-dcgan`` train the same thing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from ganbench.errors import ConfigError
+
+SHAPE_CLASSES = ("happy", "angry", "sad", "joyful")
+MODEL_IMAGE_SIZES = (28, 32, 64)
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+
+
+class DataConfig(_Section):
+    """What the discriminator sees as real."""
+
+    source: Literal["shapes"] = "shapes"
+    classes: list[str] = Field(default_factory=lambda: list(SHAPE_CLASSES), min_length=1)
+    image_size: int = Field(64, ge=16, le=256)
+    monochrome: bool = False
+    colour_jitter: int = Field(50, ge=0, le=255, description="± per channel, per shape")
+    noise_std: float = Field(0.0, ge=0.0, description="Gaussian noise sigma on the 0..255 scale")
+    antialias: bool = True
+    size: int = Field(8000, ge=1, description="images in the fixed training set")
+
+    @model_validator(mode="after")
+    def _known_classes(self) -> DataConfig:
+        unknown = [c for c in self.classes if c not in SHAPE_CLASSES]
+        if unknown:
+            raise ValueError(
+                f"unknown shape class {unknown[0]!r}; allowed: {', '.join(SHAPE_CLASSES)}"
+            )
+        if len(set(self.classes)) != len(self.classes):
+            raise ValueError("a class is listed twice")
+        return self
+
+    @property
+    def channels(self) -> int:
+        return 1 if self.monochrome else 3
+
+
+# Named layer stacks: a preset fills the model settings the user did not set.
+MODEL_PRESETS: dict[str, dict[str, Any]] = {
+    # Seed 000's fully convolutional stack: 256 channels throughout, LeakyReLU in both
+    # networks, batch norm after the activation (also after G's last layer), no biases.
+    "seed000": {
+        "g_width": 256,
+        "d_width": 256,
+        "width_growth": "constant",
+        "g_activation": "leaky_relu",
+        "norm_position": "after",
+        "d_first_norm": True,
+        "g_final_norm": True,
+        "d_final_activation": True,
+        "init": "normal",
+        "latent_dim": 100,
+    },
+    # Radford et al. 2015: channels halve towards the image, ReLU in G, LeakyReLU(0.2) in D,
+    # batch norm before the activation and not on D's first layer, N(0, 0.02) init.
+    "radford": {
+        "g_width": 64,
+        "d_width": 64,
+        "width_growth": "double",
+        "g_activation": "relu",
+        "norm_position": "before",
+        "d_first_norm": False,
+        "g_final_norm": False,
+        "d_final_activation": False,
+        "init": "normal",
+        "latent_dim": 100,
+    },
+}
+
+
+class ModelConfig(_Section):
+    """Generator and discriminator architecture."""
+
+    arch: Literal["dcgan", "mlp"] = "dcgan"
+    preset: Literal["none", "seed000", "radford"] = "none"
+    image_size: int | None = Field(None, description="defaults to data.image_size")
+    latent_dim: int = Field(100, ge=1)
+    latent_distribution: Literal["gaussian", "uniform"] = "gaussian"
+    conditioning: Literal["none", "additive", "embedding"] = "additive"
+    embedding_dim: int = Field(16, ge=1)
+    g_width: int = Field(32, ge=1)
+    d_width: int = Field(32, ge=1)
+    max_width: int = Field(512, ge=1)
+    width_growth: Literal["double", "constant"] = "double"
+    extra_layers: int = Field(0, ge=0, description="stride-1 3x3 conv layers per resolution")
+    g_activation: Literal["relu", "leaky_relu"] = "leaky_relu"
+    leaky_slope: float = Field(0.2, ge=0.0, lt=1.0)
+    norm_position: Literal["before", "after"] = "before"
+    d_first_norm: bool = False
+    g_final_norm: bool = False
+    d_final_activation: bool = False
+    init: Literal["normal", "xavier", "kaiming", "orthogonal", "default"] = "normal"
+    mlp_hidden: int = Field(128, ge=1)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _apply_preset(cls, values: Any) -> Any:
+        if isinstance(values, dict) and values.get("preset") in MODEL_PRESETS:
+            return {**MODEL_PRESETS[values["preset"]], **values}
+        return values
+
+
+class ObjectiveConfig(_Section):
+    """The adversarial loss."""
+
+    loss: Literal["minimax", "non_saturating"] = "non_saturating"
+
+
+class OptimiserConfig(_Section):
+    """Adam for both networks."""
+
+    g_lr: float = Field(2e-4, gt=0)
+    d_lr: float = Field(2e-4, gt=0)
+    beta1: float = Field(0.5, ge=0, lt=1)
+    beta2: float = Field(0.999, ge=0, lt=1)
+
+
+class ScheduleConfig(_Section):
+    """How long and how each step runs."""
+
+    steps: int = Field(1200, ge=1, description="generator updates in the whole run")
+    batch_size: int = Field(64, ge=1)
+    precision: Literal["fp32", "bf16"] = "fp32"
+
+
+class LoggingConfig(_Section):
+    """What the run directory receives, and how often."""
+
+    root: str = "runs"
+    name: str | None = Field(None, description="run directory name; default: recipe-time")
+    log_every: int = Field(10, ge=1, description="steps between metrics.jsonl lines")
+    samples_every: int | None = Field(
+        None, ge=1, description="steps between sample grids; default: once per epoch"
+    )
+    checkpoint_every: int = Field(250, ge=1)
+    keep_checkpoints: int = Field(3, ge=1)
+    tensorboard: bool = True
+    progress: bool = True
+
+
+class Config(_Section):
+    """One run, fully described."""
+
+    recipe: str = "shapes-dcgan"
+    seed: int = 0
+    device: Literal["auto", "cpu", "cuda"] = "auto"
+    threads: int | None = Field(None, ge=1, description="CPU threads; default: all cores")
+    data: DataConfig = Field(default_factory=DataConfig)
+    model: ModelConfig = Field(default_factory=ModelConfig)
+    objective: ObjectiveConfig = Field(default_factory=ObjectiveConfig)
+    optimiser: OptimiserConfig = Field(default_factory=OptimiserConfig)
+    schedule: ScheduleConfig = Field(default_factory=ScheduleConfig)
+    logging: LoggingConfig = Field(default_factory=LoggingConfig)
+
+    @model_validator(mode="after")
+    def _combinations(self) -> Config:
+        size = self.model.image_size
+        if size is not None and size != self.data.image_size:
+            raise ValueError(
+                f"model.image_size={size} does not match data.image_size="
+                f"{self.data.image_size}; set them equal or leave model.image_size unset"
+            )
+        if self.model.arch == "dcgan" and self.data.image_size not in MODEL_IMAGE_SIZES:
+            raise ValueError(
+                f"data.image_size={self.data.image_size} cannot be built by the dcgan model; "
+                f"allowed: {', '.join(map(str, MODEL_IMAGE_SIZES))}"
+            )
+        if (
+            self.model.conditioning == "additive"
+            and self.model.arch == "dcgan"
+            and self.model.latent_dim < len(self.data.classes)
+        ):
+            raise ValueError(
+                f"model.latent_dim={self.model.latent_dim} is smaller than the number of "
+                f"classes ({len(self.data.classes)}); additive conditioning tiles the label "
+                "over z, so raise model.latent_dim"
+            )
+        return self
+
+    @property
+    def conditional(self) -> bool:
+        return self.model.conditioning != "none"
+
+    @property
+    def image_size(self) -> int:
+        return self.data.image_size
+
+    def to_dict(self) -> dict[str, Any]:
+        return self.model_dump(mode="json")
+
+    def to_yaml(self) -> str:
+        return yaml.safe_dump(self.to_dict(), sort_keys=False)
+
+    def digest(self) -> str:
+        """A hash of everything that shapes the trained weights (not how long or how logged)."""
+        tree = self.to_dict()
+        tree.pop("logging")
+        tree["schedule"].pop("steps")
+        blob = json.dumps(tree, sort_keys=True).encode()
+        return hashlib.sha256(blob).hexdigest()[:16]
+
+
+# Keys that may change between a run and its resumption without changing what is trained.
+RESUMABLE_KEYS = ("schedule.steps", "logging.", "device", "threads")
+
+
+def recipes_dir() -> Path:
+    """Ready recipes: shipped inside the package, or at the repository root when editable."""
+    packaged = Path(__file__).parent / "configs"
+    return packaged if packaged.is_dir() else Path(__file__).resolve().parents[2] / "configs"
+
+
+def available_recipes() -> list[str]:
+    return sorted(p.stem for p in recipes_dir().glob("*.yaml"))
+
+
+def _read_yaml(path: Path) -> dict[str, Any]:
+    try:
+        tree = yaml.safe_load(path.read_text())
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{path} is not valid YAML: {exc}") from None
+    if tree is None:
+        return {}
+    if not isinstance(tree, dict):
+        raise ConfigError(f"{path} must hold a mapping of config keys, not {type(tree).__name__}")
+    return tree
+
+
+def _resolve_source(source: str) -> tuple[dict[str, Any], str]:
+    path = Path(source)
+    if path.suffix in (".yaml", ".yml") or path.exists():
+        if not path.is_file():
+            raise ConfigError(
+                f"config file {source} not found; give a YAML file or a recipe name "
+                f"({', '.join(available_recipes())})"
+            )
+        return _read_yaml(path), path.stem
+    candidate = recipes_dir() / f"{source}.yaml"
+    if candidate.is_file():
+        return _read_yaml(candidate), source
+    raise ConfigError(
+        f"no recipe or config file named {source!r}; recipes: {', '.join(available_recipes())}"
+    )
+
+
+def parse_override(text: str) -> tuple[list[str], Any]:
+    """``a.b=value`` -> (["a", "b"], value), the value read as YAML (numbers, booleans, lists)."""
+    key, sep, raw = text.partition("=")
+    if not sep or not key.strip():
+        raise ConfigError(f"override {text!r} must look like key=value, e.g. schedule.steps=500")
+    try:
+        value = yaml.safe_load(raw) if raw.strip() else None
+    except yaml.YAMLError:
+        value = raw
+    return key.strip().split("."), value
+
+
+def apply_overrides(tree: dict[str, Any], overrides: list[str]) -> dict[str, Any]:
+    for text in overrides:
+        path, value = parse_override(text)
+        node = tree
+        for part in path[:-1]:
+            child = node.setdefault(part, {})
+            if not isinstance(child, dict):
+                raise ConfigError(f"{'.'.join(path)}: {part} is a value, not a section")
+            node = child
+        node[path[-1]] = value
+    return tree
+
+
+def _allowed_keys(loc: tuple[Any, ...]) -> list[str]:
+    model: type[BaseModel] = Config
+    for part in loc:
+        field = model.model_fields.get(str(part))
+        annotation = field.annotation if field else None
+        if not (isinstance(annotation, type) and issubclass(annotation, BaseModel)):
+            break
+        model = annotation
+    return list(model.model_fields)
+
+
+def _describe(error: dict[str, Any]) -> str:
+    loc = tuple(error["loc"])
+    key = ".".join(str(p) for p in loc) or "config"
+    if error["type"] == "extra_forbidden":
+        return f"{key}: unknown key; allowed here: {', '.join(_allowed_keys(loc[:-1]))}"
+    message = error["msg"].removeprefix("Value error, ")
+    if error["type"] == "value_error" and not loc[1:]:
+        return message
+    return f"{key}={error['input']!r}: {message}"
+
+
+def validate(tree: dict[str, Any]) -> Config:
+    try:
+        return Config.model_validate(tree)
+    except ValidationError as exc:
+        problems = [_describe(e) for e in exc.errors()]
+        raise ConfigError("invalid config:\n  " + "\n  ".join(problems)) from None
+
+
+def load_config(source: str | None = None, overrides: list[str] | None = None) -> Config:
+    """Resolve a recipe name or YAML path (None: the default recipe) plus key=value overrides."""
+    tree, recipe = _resolve_source(source) if source else ({}, "shapes-dcgan")
+    tree.setdefault("recipe", recipe)
+    return validate(apply_overrides(tree, list(overrides or [])))
+
+
+def config_differences(old: Config, new: Config) -> list[str]:
+    """Dotted keys whose values differ, as 'key: old -> new'."""
+
+    def flatten(tree: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+        flat: dict[str, Any] = {}
+        for key, value in tree.items():
+            if isinstance(value, dict):
+                flat.update(flatten(value, f"{prefix}{key}."))
+            else:
+                flat[f"{prefix}{key}"] = value
+        return flat
+
+    a, b = flatten(old.to_dict()), flatten(new.to_dict())
+    return [f"{k}: {a.get(k)!r} -> {b.get(k)!r}" for k in sorted(a.keys() | b.keys()) if a.get(k) != b.get(k)]

@@ -1,0 +1,73 @@
+"""How a class label enters the generator and the discriminator.
+
+- ``additive`` (seed 000): the one-hot label is tiled to the shape of z (or of the image)
+  and added to it, so no layer changes size.
+- ``embedding``: a learned embedding is concatenated to z, and a learned H*W map is
+  concatenated to the image as an extra channel.
+"""
+
+from __future__ import annotations
+
+import math
+
+import torch
+from torch import nn
+from torch.nn import functional as F
+
+
+def tile_label(labels: torch.Tensor, num_classes: int, shape: tuple[int, ...]) -> torch.Tensor:
+    """One-hot labels repeated along the last axis (and broadcast over the others) to ``shape``.
+
+    For a (B, 100) latent and 4 classes this is ``onehot.repeat(1, 25)``; for a (B, 3, 64, 64)
+    image it is seed 000's ``onehot.repeat(1, 3, 64, 16)``.
+    """
+    onehot = F.one_hot(labels, num_classes).float()
+    width = shape[-1]
+    reps = math.ceil(width / num_classes)
+    row = onehot.repeat(1, reps)[:, :width]
+    view = (len(labels),) + (1,) * (len(shape) - 2) + (width,)
+    return row.view(view).expand((len(labels), *shape[1:]))
+
+
+class LatentConditioner(nn.Module):
+    """Combines z (B, d) with a label; ``out_dim`` is the generator's input width."""
+
+    def __init__(self, mode: str, latent_dim: int, num_classes: int, embedding_dim: int):
+        super().__init__()
+        self.mode, self.num_classes = mode, num_classes
+        self.embedding = nn.Embedding(num_classes, embedding_dim) if mode == "embedding" else None
+        self.out_dim = latent_dim + (embedding_dim if mode == "embedding" else 0)
+
+    def forward(self, z: torch.Tensor, labels: torch.Tensor | None) -> torch.Tensor:
+        if self.mode == "none":
+            return z
+        if labels is None:
+            raise ValueError("this generator is conditional: pass class labels")
+        if self.mode == "additive":
+            return z + tile_label(labels, self.num_classes, tuple(z.shape)).to(z.dtype)
+        return torch.cat([z, self.embedding(labels).to(z.dtype)], dim=1)
+
+
+class ImageConditioner(nn.Module):
+    """Combines images (B, C, H, W) with a label; ``out_channels`` is D's input depth."""
+
+    def __init__(self, mode: str, channels: int, image_size: int, num_classes: int):
+        super().__init__()
+        self.mode, self.num_classes, self.image_size = mode, num_classes, image_size
+        self.embedding = (
+            nn.Embedding(num_classes, image_size * image_size) if mode == "embedding" else None
+        )
+        self.out_channels = channels + (1 if mode == "embedding" else 0)
+
+    def forward(self, images: torch.Tensor, labels: torch.Tensor | None) -> torch.Tensor:
+        if self.mode == "none":
+            return images
+        if labels is None:
+            raise ValueError("this discriminator is conditional: pass class labels")
+        if self.mode == "additive":
+            return images + tile_label(labels, self.num_classes, tuple(images.shape)).to(
+                images.dtype
+            )
+        size = self.image_size
+        plane = self.embedding(labels).view(-1, 1, size, size).to(images.dtype)
+        return torch.cat([images, plane], dim=1)

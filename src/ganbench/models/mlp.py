@@ -1,0 +1,46 @@
+"""Seed 002's vanilla GAN: multi-layer perceptrons with one hidden layer on each side."""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+from ganbench.config import ModelConfig
+from ganbench.models.conditioning import ImageConditioner, LatentConditioner
+
+
+class MLPGenerator(nn.Module):
+    def __init__(self, cfg: ModelConfig, image_size: int, channels: int, num_classes: int):
+        super().__init__()
+        self.latent_dim, self.num_classes = cfg.latent_dim, num_classes
+        self.shape = (channels, image_size, image_size)
+        self.condition = LatentConditioner(
+            cfg.conditioning, cfg.latent_dim, num_classes, cfg.embedding_dim
+        )
+        act = nn.ReLU() if cfg.g_activation == "relu" else nn.LeakyReLU(cfg.leaky_slope)
+        self.net = nn.Sequential(
+            nn.Linear(self.condition.out_dim, cfg.mlp_hidden),
+            act,
+            nn.Linear(cfg.mlp_hidden, channels * image_size * image_size),
+            nn.Tanh(),
+        )
+
+    def forward(self, z: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
+        return self.net(self.condition(z, labels)).view(-1, *self.shape)
+
+
+class MLPDiscriminator(nn.Module):
+    def __init__(self, cfg: ModelConfig, image_size: int, channels: int, num_classes: int):
+        super().__init__()
+        self.condition = ImageConditioner(cfg.conditioning, channels, image_size, num_classes)
+        inputs = self.condition.out_channels * image_size * image_size
+        self.net = nn.Sequential(
+            nn.Flatten(),
+            nn.Linear(inputs, cfg.mlp_hidden),
+            nn.LeakyReLU(cfg.leaky_slope),
+            nn.Linear(cfg.mlp_hidden, 1),
+        )
+
+    def forward(self, images: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
+        """Logits, shape (B,)."""
+        return self.net(self.condition(images, labels)).flatten()

@@ -1,0 +1,1 @@
+"""Human views of a run: sample grids and training curves."""

@@ -1,0 +1,31 @@
+"""Image grids written as PNG."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+import torch
+from PIL import Image
+from torchvision.utils import make_grid
+
+from ganbench.data.imageset import to_uint8
+
+
+def grid_array(images: torch.Tensor, columns: int) -> np.ndarray:
+    """(N, C, H, W) images in [-1, 1] -> one (H', W', 3) uint8 array, ``columns`` per row."""
+    tiles = to_uint8(images)
+    if tiles.shape[1] == 1:
+        tiles = tiles.expand(-1, 3, -1, -1)
+    grid = make_grid(tiles, nrow=columns, padding=2, pad_value=128)
+    return grid.permute(1, 2, 0).numpy()
+
+
+def save_grid(images: torch.Tensor, path: str | Path, columns: int = 8) -> Path:
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    Image.fromarray(grid_array(images, columns)).save(tmp, format="PNG")
+    os.replace(tmp, path)
+    return path

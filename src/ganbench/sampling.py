@@ -1,0 +1,53 @@
+"""Drawing images from a generator: the fixed grid of a run and free sampling."""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+from ganbench.config import Config
+from ganbench.models import sample_latent
+from ganbench.seeding import derive_seed, torch_generator
+
+
+def latent_batch(
+    cfg: Config, n: int, seed: int, labels: torch.Tensor | None = None
+) -> tuple[torch.Tensor, torch.Tensor | None]:
+    """``n`` latents from ``seed``; labels cycle through the classes when conditional and not given."""
+    z = sample_latent(n, cfg.model.latent_dim, cfg.model.latent_distribution, torch_generator(seed))
+    if cfg.conditional and labels is None:
+        labels = torch.arange(n) % len(cfg.data.classes)
+    return z, labels if cfg.conditional else None
+
+
+def fixed_grid_latents(cfg: Config, columns: int = 8) -> tuple[torch.Tensor, torch.Tensor | None]:
+    """The run's fixed latent batch: one row per class when conditional, else 8 rows."""
+    rows = len(cfg.data.classes) if cfg.conditional else 8
+    labels = torch.arange(rows).repeat_interleave(columns) if cfg.conditional else None
+    return latent_batch(cfg, rows * columns, derive_seed(cfg.seed, "grid"), labels)
+
+
+@torch.no_grad()
+def generate(
+    generator: nn.Module,
+    z: torch.Tensor,
+    labels: torch.Tensor | None = None,
+    batch_size: int = 256,
+) -> torch.Tensor:
+    """Images in [-1, 1] on the CPU, with batch norm in inference mode (running statistics).
+
+    Inference mode makes a sample independent of the others in its batch and leaves the
+    generator's buffers untouched, so sampling never changes a training run.
+    """
+    device = next(generator.parameters()).device
+    was_training = generator.training
+    generator.eval()
+    try:
+        chunks = []
+        for start in range(0, len(z), batch_size):
+            part = z[start : start + batch_size].to(device)
+            y = None if labels is None else labels[start : start + batch_size].to(device)
+            chunks.append(generator(part, y).float().cpu())
+        return torch.cat(chunks)
+    finally:
+        generator.train(was_training)

@@ -1,0 +1,157 @@
+"""The run directory: the only code that reads or writes one.
+
+    runs/<name>/
+      config.yaml     the resolved config
+      metrics.jsonl   one JSON object per logged step
+      samples/        sample grids from one fixed latent batch
+      events/         TensorBoard
+      plots/          loss and accuracy curves (PNG)
+      checkpoints/    step-N.safetensors + step-N.json, and `latest` naming the newest
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from ganbench.config import Config, validate
+from ganbench.errors import CheckpointError, ConfigError
+from ganbench.training import checkpoint
+from ganbench.training.checkpoint import atomic_write_text
+
+_STEP_NAME = re.compile(r"step-(\d+)$")
+
+
+class RunDir:
+    def __init__(self, path: str | Path):
+        self.path = Path(path)
+
+    @classmethod
+    def create(cls, cfg: Config) -> RunDir:
+        root = Path(cfg.logging.root)
+        name = cfg.logging.name or f"{cfg.recipe}-{time.strftime('%Y%m%d-%H%M%S')}"
+        path, n = root / name, 1
+        while path.exists():
+            n += 1
+            path = root / f"{name}-{n}"
+        run = cls(path)
+        for sub in ("checkpoints", "samples", "plots"):
+            (path / sub).mkdir(parents=True, exist_ok=True)
+        run.write_config(cfg)
+        return run
+
+    @classmethod
+    def open(cls, path: str | Path) -> RunDir:
+        run = cls(path)
+        if not (run.path / "config.yaml").is_file():
+            raise CheckpointError(
+                f"{run.path} is not a ganbench run directory (no config.yaml); "
+                "give the folder that `ganbench train` printed"
+            )
+        return run
+
+    # config -----------------------------------------------------------------------------
+    @property
+    def config_path(self) -> Path:
+        return self.path / "config.yaml"
+
+    def write_config(self, cfg: Config) -> None:
+        atomic_write_text(self.config_path, cfg.to_yaml())
+
+    def read_config(self) -> Config:
+        try:
+            tree = yaml.safe_load(self.config_path.read_text())
+        except yaml.YAMLError as exc:
+            raise ConfigError(f"{self.config_path} is not valid YAML: {exc}") from None
+        return validate(tree or {})
+
+    # paths ------------------------------------------------------------------------------
+    @property
+    def samples_dir(self) -> Path:
+        return self.path / "samples"
+
+    @property
+    def plots_dir(self) -> Path:
+        return self.path / "plots"
+
+    @property
+    def events_dir(self) -> Path:
+        return self.path / "events"
+
+    @property
+    def checkpoints_dir(self) -> Path:
+        return self.path / "checkpoints"
+
+    # metrics ----------------------------------------------------------------------------
+    @property
+    def metrics_path(self) -> Path:
+        return self.path / "metrics.jsonl"
+
+    def append_metrics(self, record: dict[str, Any]) -> None:
+        with open(self.metrics_path, "a") as handle:
+            handle.write(json.dumps(record) + "\n")
+
+    def read_metrics(self) -> list[dict[str, Any]]:
+        return list(self.iter_metrics())
+
+    def iter_metrics(self) -> Iterator[dict[str, Any]]:
+        if not self.metrics_path.is_file():
+            return
+        with open(self.metrics_path) as handle:
+            for line in handle:
+                line = line.strip()
+                if not line:
+                    continue
+                try:
+                    yield json.loads(line)
+                except json.JSONDecodeError:
+                    continue  # a line cut short by a crash
+
+    def truncate_metrics(self, after_step: int) -> None:
+        """Drop records logged after ``after_step`` (written past the checkpoint we resume)."""
+        kept = [r for r in self.iter_metrics() if r.get("step", 0) <= after_step]
+        atomic_write_text(self.metrics_path, "".join(json.dumps(r) + "\n" for r in kept))
+
+    # checkpoints ------------------------------------------------------------------------
+    def checkpoint_stem(self, step: int) -> Path:
+        return self.checkpoints_dir / f"step-{step:07d}"
+
+    def save_checkpoint(self, step: int, tensors: dict, meta: dict, keep: int) -> Path:
+        stem = self.checkpoint_stem(step)
+        checkpoint.save(stem, tensors, meta)
+        atomic_write_text(self.checkpoints_dir / "latest", stem.name + "\n")
+        for old in self.checkpoint_steps()[:-keep]:
+            for suffix in (".safetensors", ".json"):
+                self.checkpoint_stem(old).with_suffix(suffix).unlink(missing_ok=True)
+        return stem
+
+    def checkpoint_steps(self) -> list[int]:
+        steps = []
+        for meta in self.checkpoints_dir.glob("step-*.json"):
+            match = _STEP_NAME.match(meta.stem)
+            if match and meta.with_suffix(".safetensors").is_file():
+                steps.append(int(match.group(1)))
+        return sorted(steps)
+
+    def latest_checkpoint(self) -> Path:
+        pointer = self.checkpoints_dir / "latest"
+        if pointer.is_file():
+            stem = self.checkpoints_dir / pointer.read_text().strip()
+            if stem.with_suffix(".json").is_file():
+                return stem
+        steps = self.checkpoint_steps()
+        if not steps:
+            raise CheckpointError(
+                f"{self.path} has no checkpoint yet; train longer than "
+                "logging.checkpoint_every steps, or stop the run with Ctrl-C to write one"
+            )
+        return self.checkpoint_stem(steps[-1])
+
+    def load_checkpoint(self, stem: Path | None = None) -> tuple[dict, dict]:
+        return checkpoint.load(stem or self.latest_checkpoint())

@@ -1,0 +1,254 @@
+"""The training loop: batch -> step -> log -> samples -> checkpoint. The only place that orders steps."""
+
+from __future__ import annotations
+
+import contextlib
+import math
+import signal
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import torch
+
+from ganbench import __version__
+from ganbench.config import Config, config_differences
+from ganbench.data import build_dataset
+from ganbench.errors import CheckpointError, TrainingDiverged
+from ganbench.models import build_models
+from ganbench.objectives import build_loss
+from ganbench.objectives.adversarial_step import AdversarialStep, GANState
+from ganbench.report.grid import grid_array, save_grid
+from ganbench.report.plots import write_curves
+from ganbench.sampling import fixed_grid_latents, generate
+from ganbench.seeding import torch_generator
+from ganbench.training import checkpoint
+from ganbench.training.logger import RunLogger
+from ganbench.training.rundir import RunDir
+
+
+def resolve_device(name: str) -> torch.device:
+    if name == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    if name == "cuda" and not torch.cuda.is_available():
+        raise CheckpointError("device=cuda was asked for but no CUDA GPU is visible; use device=cpu")
+    return torch.device(name)
+
+
+@dataclass
+class FitResult:
+    start_step: int
+    end_step: int
+    interrupted: bool
+    seconds: float
+    images_per_second: float
+    checkpoint: Path | None
+
+
+@contextlib.contextmanager
+def stop_requests() -> Iterator[dict[str, bool]]:
+    """First Ctrl-C (or SIGTERM) asks the loop to stop after the current step; a second one aborts."""
+    flag = {"stop": False}
+
+    def handler(signum: int, frame: object) -> None:
+        if flag["stop"]:
+            raise KeyboardInterrupt
+        flag["stop"] = True
+
+    try:
+        previous = {s: signal.signal(s, handler) for s in (signal.SIGINT, signal.SIGTERM)}
+    except ValueError:  # not the main thread: no signal handling
+        previous = {}
+    try:
+        yield flag
+    finally:
+        for sig, old in previous.items():
+            signal.signal(sig, old)
+
+
+class Trainer:
+    def __init__(self, cfg: Config, run: RunDir):
+        self.cfg, self.run = cfg, run
+        if cfg.threads:
+            torch.set_num_threads(cfg.threads)
+        self.device = resolve_device(cfg.device)
+        self.data = build_dataset(cfg.data, cfg.seed)
+        self.steps_per_epoch = self.data.steps_per_epoch(cfg.schedule.batch_size)
+        generator, discriminator = build_models(cfg)
+        generator.to(self.device)
+        discriminator.to(self.device)
+        opt = cfg.optimiser
+        betas = (opt.beta1, opt.beta2)
+        self.state = GANState(
+            generator=generator,
+            discriminator=discriminator,
+            g_optimiser=torch.optim.Adam(generator.parameters(), lr=opt.g_lr, betas=betas),
+            d_optimiser=torch.optim.Adam(discriminator.parameters(), lr=opt.d_lr, betas=betas),
+            latent_rng=torch_generator(cfg.seed, "latent"),
+        )
+        self.update = AdversarialStep(
+            build_loss(cfg.objective.loss),
+            cfg.model.latent_dim,
+            cfg.model.latent_distribution,
+            cfg.conditional,
+            self.device,
+            cfg.schedule.precision,
+        )
+        self.step = 0
+        self.grid_z, self.grid_labels = fixed_grid_latents(cfg)
+        torch.manual_seed(cfg.seed)
+
+    # checkpoints ------------------------------------------------------------------------
+    def save_checkpoint(self) -> Path:
+        s = self.state
+        tensors = {
+            **checkpoint.prefixed("generator.", s.generator.state_dict()),
+            **checkpoint.prefixed("discriminator.", s.discriminator.state_dict()),
+            "rng.latent": s.latent_rng.get_state(),
+            "rng.torch": torch.get_rng_state(),
+        }
+        optimisers = {}
+        for name, optimiser in (("generator", s.g_optimiser), ("discriminator", s.d_optimiser)):
+            flat, meta = checkpoint.optimiser_to_flat(name, optimiser)
+            tensors.update(flat)
+            optimisers[name] = meta
+        meta = {
+            "step": self.step,
+            "epoch": self.step // self.steps_per_epoch,
+            "config_digest": self.cfg.digest(),
+            "config": self.cfg.to_dict(),
+            "optimisers": optimisers,
+            "ganbench_version": __version__,
+            "saved_at": time.strftime("%Y-%m-%dT%H:%M:%S"),
+        }
+        return self.run.save_checkpoint(self.step, tensors, meta, self.cfg.logging.keep_checkpoints)
+
+    def restore(self, stem: Path | None = None, force: bool = False) -> int:
+        """Load the newest (or given) checkpoint; returns its step."""
+        tensors, meta = self.run.load_checkpoint(stem)
+        if meta.get("config_digest") != self.cfg.digest() and not force:
+            from ganbench.config import validate
+
+            saved = validate(meta["config"])
+            differences = config_differences(saved, self.cfg)
+            raise CheckpointError(
+                "the config differs from the one this checkpoint was trained with:\n  "
+                + "\n  ".join(differences)
+                + "\nresume with the original settings, or pass --force to continue anyway"
+            )
+        s = self.state
+        try:
+            s.generator.load_state_dict(checkpoint.subset(tensors, "generator."))
+            s.discriminator.load_state_dict(checkpoint.subset(tensors, "discriminator."))
+            for name, optimiser in (("generator", s.g_optimiser), ("discriminator", s.d_optimiser)):
+                checkpoint.optimiser_from_flat(name, optimiser, tensors, meta["optimisers"][name])
+        except (RuntimeError, KeyError, ValueError) as exc:
+            raise CheckpointError(
+                f"the checkpoint does not fit the model built from the config: {exc}"
+            ) from None
+        s.latent_rng.set_state(tensors["rng.latent"])
+        torch.set_rng_state(tensors["rng.torch"])
+        self.step = int(meta["step"])
+        self.run.truncate_metrics(self.step)
+        return self.step
+
+    # outputs ----------------------------------------------------------------------------
+    def write_samples(self, logger: RunLogger) -> Path:
+        images = generate(self.state.generator, self.grid_z, self.grid_labels)
+        epoch = self.step // self.steps_per_epoch
+        path = save_grid(images, self.run.samples_dir / f"step-{self.step:07d}-epoch-{epoch:03d}.png")
+        logger.image("samples", grid_array(images, 8), self.step)
+        return path
+
+    def _record(self, sums: dict[str, torch.Tensor], count: int, seconds: float) -> dict:
+        record: dict = {"step": self.step, "epoch": self.step // self.steps_per_epoch}
+        record.update({k: v.item() / count for k, v in sums.items()})
+        record["lr_g"] = self.state.g_optimiser.param_groups[0]["lr"]
+        record["lr_d"] = self.state.d_optimiser.param_groups[0]["lr"]
+        record["images_per_s"] = count * self.cfg.schedule.batch_size / max(seconds, 1e-9)
+        record["time"] = time.time()
+        return record
+
+    # the loop ---------------------------------------------------------------------------
+    def fit(self, until_step: int) -> FitResult:
+        cfg, log_cfg = self.cfg, self.cfg.logging
+        batch_size = cfg.schedule.batch_size
+        samples_every = log_cfg.samples_every or self.steps_per_epoch
+        logger = RunLogger(self.run, log_cfg.tensorboard)
+        start_step, started = self.step, time.perf_counter()
+        sums: dict[str, torch.Tensor] = {}
+        count, window_start = 0, time.perf_counter()
+        last_saved: Path | None = None
+        bar = _progress_bar(start_step, until_step, log_cfg.progress)
+        interrupted = False
+        try:
+            with stop_requests() as stop:
+                if self.step == 0:
+                    self.write_samples(logger)
+                while self.step < until_step and not stop["stop"]:
+                    real, labels = self.data.batch(self.step, batch_size, cfg.seed)
+                    stats = self.update(self.state, real.to(self.device), labels.to(self.device))
+                    self.step += 1
+                    last_saved = None
+                    for key, value in stats.items():
+                        sums[key] = sums[key] + value if key in sums else value.clone()
+                    count += 1
+                    if self.step % log_cfg.log_every == 0 or self.step == until_step:
+                        record = self._record(sums, count, time.perf_counter() - window_start)
+                        _check_finite(record, self.run)
+                        logger.scalars(record)
+                        bar.set_postfix_str(_postfix(record), refresh=False)
+                        sums, count, window_start = {}, 0, time.perf_counter()
+                    if self.step % samples_every == 0:
+                        self.write_samples(logger)
+                    if self.step % log_cfg.checkpoint_every == 0:
+                        last_saved = self.save_checkpoint()
+                    bar.update(1)
+                interrupted = stop["stop"]
+            # Only a loop that ended between steps leaves a state worth saving; after a crash
+            # the last periodic checkpoint stands.
+            if last_saved is None and self.step > start_step:
+                last_saved = self.save_checkpoint()
+            if self.step % samples_every != 0:
+                self.write_samples(logger)
+        finally:
+            bar.close()
+            write_curves(self.run.read_metrics(), self.run.plots_dir)
+            logger.close()
+        seconds = time.perf_counter() - started
+        images = (self.step - start_step) * batch_size
+        return FitResult(start_step, self.step, interrupted, seconds, images / seconds, last_saved)
+
+
+def _check_finite(record: dict, run: RunDir) -> None:
+    bad = [k for k in ("d_loss", "g_loss") if not math.isfinite(record[k])]
+    if bad:
+        steps = run.checkpoint_steps()
+        kept = f"the last good checkpoint is step {steps[-1]}" if steps else "no checkpoint was kept"
+        raise TrainingDiverged(
+            f"{', '.join(bad)} became {record[bad[0]]} by step {record['step']}; {kept}. "
+            "Lower optimiser.g_lr/d_lr or try precision=fp32"
+        )
+
+
+def _postfix(record: dict) -> str:
+    return (
+        f"ep {record['epoch']} D {record['d_loss']:.3f} G {record['g_loss']:.3f} "
+        f"D(x) {record['d_real']:.2f} D(G(z)) {record['d_fake']:.2f} "
+        f"{record['images_per_s']:.0f} img/s"
+    )
+
+
+def _progress_bar(start: int, total: int, enabled: bool):  # noqa: ANN202
+    from tqdm.auto import tqdm
+
+    return tqdm(
+        total=total,
+        initial=start,
+        desc="train",
+        unit="step",
+        disable=not enabled,
+        dynamic_ncols=True,
+        mininterval=0.5,
+    )

@@ -1,0 +1,110 @@
+import pytest
+
+from ganbench.config import (
+    Config,
+    available_recipes,
+    config_differences,
+    load_config,
+    parse_override,
+)
+from ganbench.errors import ConfigError
+
+
+def test_default_config_is_the_default_recipe():
+    assert load_config() == load_config("shapes-dcgan")
+    cfg = load_config()
+    assert cfg.data.classes == ["happy", "angry", "sad", "joyful"]
+    assert cfg.data.image_size == 64 and cfg.conditional
+
+
+def test_every_recipe_loads():
+    assert "shapes-dcgan" in available_recipes()
+    for name in available_recipes():
+        assert isinstance(load_config(name), Config)
+
+
+def test_overrides_are_typed_by_yaml():
+    assert parse_override("schedule.steps=500") == (["schedule", "steps"], 500)
+    assert parse_override("data.monochrome=true") == (["data", "monochrome"], True)
+    assert parse_override("data.classes=[happy,sad]") == (["data", "classes"], ["happy", "sad"])
+    cfg = load_config(None, ["optimiser.g_lr=1e-3", "model.init=xavier"])
+    assert cfg.optimiser.g_lr == 1e-3 and cfg.model.init == "xavier"
+
+
+def test_unknown_key_names_the_key_and_the_allowed_ones():
+    with pytest.raises(ConfigError) as err:
+        load_config(None, ["model.widht=64"])
+    message = str(err.value)
+    assert "model.widht: unknown key" in message
+    assert "g_width" in message and "d_width" in message
+
+
+def test_unknown_section_is_refused():
+    with pytest.raises(ConfigError, match="trainer: unknown key; allowed here: recipe, seed"):
+        load_config(None, ["trainer.steps=3"])
+
+
+def test_wrong_type_names_key_value_and_expectation():
+    with pytest.raises(ConfigError) as err:
+        load_config(None, ["schedule.steps=many"])
+    assert "schedule.steps='many'" in str(err.value)
+    assert "integer" in str(err.value)
+
+
+def test_bad_choice_lists_the_allowed_values():
+    with pytest.raises(ConfigError) as err:
+        load_config(None, ["objective.loss=hinged"])
+    assert "objective.loss='hinged'" in str(err.value)
+    assert "'minimax'" in str(err.value) and "'non_saturating'" in str(err.value)
+
+
+def test_28px_generator_on_64px_data_is_refused_before_training():
+    with pytest.raises(ConfigError) as err:
+        load_config(None, ["model.image_size=28"])
+    assert "model.image_size=28 does not match data.image_size=64" in str(err.value)
+
+
+def test_image_size_the_dcgan_cannot_build_is_refused():
+    with pytest.raises(ConfigError, match="data.image_size=48 cannot be built by the dcgan"):
+        load_config(None, ["data.image_size=48"])
+
+
+def test_unknown_class_is_refused():
+    with pytest.raises(ConfigError, match="unknown shape class 'grumpy'"):
+        load_config(None, ["data.classes=[happy,grumpy]"])
+
+
+def test_missing_file_and_unknown_recipe():
+    with pytest.raises(ConfigError, match="config file nope.yaml not found"):
+        load_config("nope.yaml")
+    with pytest.raises(ConfigError, match="no recipe or config file named 'nope'"):
+        load_config("nope")
+
+
+def test_yaml_file_with_overrides(tmp_path):
+    path = tmp_path / "mine.yaml"
+    path.write_text("schedule:\n  steps: 7\nmodel:\n  preset: radford\n")
+    cfg = load_config(str(path), ["schedule.batch_size=8"])
+    assert cfg.recipe == "mine" and cfg.schedule.steps == 7 and cfg.schedule.batch_size == 8
+    assert cfg.model.g_activation == "relu" and cfg.model.g_width == 64  # from the preset
+
+
+def test_preset_yields_to_explicit_settings():
+    cfg = load_config(None, ["model.preset=seed000", "model.g_width=64"])
+    assert cfg.model.g_width == 64 and cfg.model.d_width == 256
+
+
+def test_malformed_override():
+    with pytest.raises(ConfigError, match="must look like key=value"):
+        load_config(None, ["=3"])
+
+
+def test_digest_ignores_length_and_logging_but_not_the_model():
+    base = load_config()
+    assert base.digest() == load_config(None, ["schedule.steps=5", "logging.log_every=3"]).digest()
+    assert base.digest() != load_config(None, ["model.g_width=16"]).digest()
+
+
+def test_config_differences_lists_changed_keys():
+    diff = config_differences(load_config(), load_config(None, ["model.g_width=16"]))
+    assert diff == ["model.g_width: 32 -> 16"]
