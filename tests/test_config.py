@@ -65,7 +65,7 @@ def test_28px_generator_on_64px_data_is_refused_before_training():
 
 
 def test_image_size_the_dcgan_cannot_build_is_refused():
-    with pytest.raises(ConfigError, match="data.image_size=48 cannot be built by the dcgan"):
+    with pytest.raises(ConfigError, match=r"data\.image_size=48 cannot be built by the dcgan"):
         load_config(None, ["data.image_size=48"])
 
 
@@ -75,7 +75,7 @@ def test_unknown_class_is_refused():
 
 
 def test_missing_file_and_unknown_recipe():
-    with pytest.raises(ConfigError, match="config file nope.yaml not found"):
+    with pytest.raises(ConfigError, match=r"config file nope\.yaml not found"):
         load_config("nope.yaml")
     with pytest.raises(ConfigError, match="no recipe or config file named 'nope'"):
         load_config("nope")

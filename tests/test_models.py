@@ -29,7 +29,7 @@ def test_output_shapes(size, arch, conditioning):
 
 
 def test_monochrome_models_have_one_channel():
-    cfg, G, D = _models("data.monochrome=true", "data.image_size=28")
+    _cfg, G, _D = _models("data.monochrome=true", "data.image_size=28")
     assert G(torch.randn(2, 100), torch.tensor([0, 1])).shape == (2, 1, 28, 28)
 
 
@@ -47,7 +47,11 @@ def test_seed000_preset_is_the_seeds_stack():
     _, G, D = _models("model.preset=seed000", "model.g_width=256", "model.d_width=256")
     g_convs = _layers(G, nn.ConvTranspose2d)
     assert [(c.in_channels, c.out_channels, c.kernel_size[0], c.stride[0]) for c in g_convs] == [
-        (100, 256, 4, 1), (256, 256, 4, 2), (256, 256, 4, 2), (256, 256, 4, 2), (256, 3, 4, 2)
+        (100, 256, 4, 1),
+        (256, 256, 4, 2),
+        (256, 256, 4, 2),
+        (256, 256, 4, 2),
+        (256, 3, 4, 2),
     ]
     assert all(c.bias is None for c in g_convs)
     # LeakyReLU then BatchNorm after every layer, also the last (BatchNorm2d(3)), then Tanh
@@ -56,7 +60,11 @@ def test_seed000_preset_is_the_seeds_stack():
     assert g_seq[-2].num_features == 3 and isinstance(g_seq[-3], nn.LeakyReLU)
     d_convs = _layers(D, nn.Conv2d)
     assert [(c.in_channels, c.out_channels) for c in d_convs] == [
-        (3, 256), (256, 256), (256, 256), (256, 256), (256, 1)
+        (3, 256),
+        (256, 256),
+        (256, 256),
+        (256, 256),
+        (256, 1),
     ]
     assert len(_layers(D, nn.BatchNorm2d)) == 4
     assert isinstance(list(D.net)[1], nn.LeakyReLU) and isinstance(list(D.net)[2], nn.BatchNorm2d)

@@ -30,8 +30,11 @@ def test_happy_circles_have_seed_geometry_and_pixels_on_the_ring():
         # the ring passes through the four compass points at radius 5 and leaves the centre empty
         for dx, dy in ((5, 0), (-5, 0), (0, 5), (0, -5)):
             assert ink[y + dy, x + dx]
-        if not any(abs(x - o.position[0]) < 7 and abs(y - o.position[1]) < 7
-                   for o in truth.shapes if o is not shape):
+        if not any(
+            abs(x - o.position[0]) < 7 and abs(y - o.position[1]) < 7
+            for o in truth.shapes
+            if o is not shape
+        ):
             assert not ink[y, x]
 
 

@@ -1,4 +1,7 @@
-"""The ``ganbench`` command line. Heavy imports (torch) happen inside each command, so --help is instant."""
+"""The ``ganbench`` command line.
+
+Heavy imports (torch) happen inside each command, so ``--help`` answers at once.
+"""
 
 from __future__ import annotations
 
@@ -27,7 +30,7 @@ def _split_source(args: list[str]) -> tuple[str | None, list[str]]:
     return None, args
 
 
-def _print_run_summary(run_path: Path, result, steps_target: int) -> None:  # noqa: ANN001
+def _print_run_summary(run_path: Path, result, steps_target: int) -> None:
     where = str(run_path)
     if result.interrupted:
         print(f"\nstopped at step {result.end_step}; checkpoint written.")

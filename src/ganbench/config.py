@@ -336,4 +336,8 @@ def config_differences(old: Config, new: Config) -> list[str]:
         return flat
 
     a, b = flatten(old.to_dict()), flatten(new.to_dict())
-    return [f"{k}: {a.get(k)!r} -> {b.get(k)!r}" for k in sorted(a.keys() | b.keys()) if a.get(k) != b.get(k)]
+    return [
+        f"{k}: {a.get(k)!r} -> {b.get(k)!r}"
+        for k in sorted(a.keys() | b.keys())
+        if a.get(k) != b.get(k)
+    ]

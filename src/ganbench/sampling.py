@@ -13,7 +13,7 @@ from ganbench.seeding import derive_seed, torch_generator
 def latent_batch(
     cfg: Config, n: int, seed: int, labels: torch.Tensor | None = None
 ) -> tuple[torch.Tensor, torch.Tensor | None]:
-    """``n`` latents from ``seed``; labels cycle through the classes when conditional and not given."""
+    """``n`` latents from ``seed``; when conditional and no labels are given, labels cycle."""
     z = sample_latent(n, cfg.model.latent_dim, cfg.model.latent_distribution, torch_generator(seed))
     if cfg.conditional and labels is None:
         labels = torch.arange(n) % len(cfg.data.classes)

@@ -60,14 +60,18 @@ class DCGANGenerator(nn.Module):
         layers: list[nn.Module] = []
         layers += _with_norm(
             nn.ConvTranspose2d(self.condition.out_dim, widths[0], start, 1, 0, bias=False),
-            widths[0], act(), pos,
+            widths[0],
+            act(),
+            pos,
         )
         for i, width in enumerate(widths):
             if i > 0:
                 up = nn.ConvTranspose2d(widths[i - 1], width, 4, 2, 1, bias=False)
                 layers += _with_norm(up, width, act(), pos)
             for _ in range(cfg.extra_layers):
-                layers += _with_norm(nn.Conv2d(width, width, 3, 1, 1, bias=False), width, act(), pos)
+                layers += _with_norm(
+                    nn.Conv2d(width, width, 3, 1, 1, bias=False), width, act(), pos
+                )
         last = nn.ConvTranspose2d(widths[-1], channels, 4, 2, 1, bias=False)
         layers += _with_norm(last, channels, act(), pos) if cfg.g_final_norm else [last]
         layers.append(nn.Tanh())
@@ -95,7 +99,9 @@ class DCGANDiscriminator(nn.Module):
             else:
                 layers += _with_norm(down, width, act(), pos)
             for _ in range(cfg.extra_layers):
-                layers += _with_norm(nn.Conv2d(width, width, 3, 1, 1, bias=False), width, act(), pos)
+                layers += _with_norm(
+                    nn.Conv2d(width, width, 3, 1, 1, bias=False), width, act(), pos
+                )
             in_ch = width
         start = start_resolution(image_size)
         layers.append(nn.Conv2d(in_ch, 1, start, 1, 0, bias=False))

@@ -27,7 +27,9 @@ def moving_average(values: Sequence[float], window: int) -> np.ndarray:
     return (cumulative[ends] - cumulative[starts]) / (ends - starts)
 
 
-def write_curves(records: list[dict[str, Any]], out_dir: str | Path, window: int = 20) -> list[Path]:
+def write_curves(
+    records: list[dict[str, Any]], out_dir: str | Path, window: int = 20
+) -> list[Path]:
     """One PNG per curve family; returns the paths written (none without records)."""
     if not records:
         return []

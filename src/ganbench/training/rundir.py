@@ -1,12 +1,12 @@
 """The run directory: the only code that reads or writes one.
 
-    runs/<name>/
-      config.yaml     the resolved config
-      metrics.jsonl   one JSON object per logged step
-      samples/        sample grids from one fixed latent batch
-      events/         TensorBoard
-      plots/          loss and accuracy curves (PNG)
-      checkpoints/    step-N.safetensors + step-N.json, and `latest` naming the newest
+runs/<name>/
+  config.yaml     the resolved config
+  metrics.jsonl   one JSON object per logged step
+  samples/        sample grids from one fixed latent batch
+  events/         TensorBoard
+  plots/          loss and accuracy curves (PNG)
+  checkpoints/    step-N.safetensors + step-N.json, and `latest` naming the newest
 """
 
 from __future__ import annotations

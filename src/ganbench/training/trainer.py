@@ -1,4 +1,7 @@
-"""The training loop: batch -> step -> log -> samples -> checkpoint. The only place that orders steps."""
+"""The training loop: batch -> step -> log -> samples -> checkpoint.
+
+The only place that orders steps.
+"""
 
 from __future__ import annotations
 
@@ -32,7 +35,9 @@ def resolve_device(name: str) -> torch.device:
     if name == "auto":
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
     if name == "cuda" and not torch.cuda.is_available():
-        raise CheckpointError("device=cuda was asked for but no CUDA GPU is visible; use device=cpu")
+        raise CheckpointError(
+            "device=cuda was asked for but no CUDA GPU is visible; use device=cpu"
+        )
     return torch.device(name)
 
 
@@ -48,7 +53,7 @@ class FitResult:
 
 @contextlib.contextmanager
 def stop_requests() -> Iterator[dict[str, bool]]:
-    """First Ctrl-C (or SIGTERM) asks the loop to stop after the current step; a second one aborts."""
+    """A first Ctrl-C (or SIGTERM) stops the loop after the current step; a second aborts."""
     flag = {"stop": False}
 
     def handler(signum: int, frame: object) -> None:
@@ -157,7 +162,9 @@ class Trainer:
     def write_samples(self, logger: RunLogger) -> Path:
         images = generate(self.state.generator, self.grid_z, self.grid_labels)
         epoch = self.step // self.steps_per_epoch
-        path = save_grid(images, self.run.samples_dir / f"step-{self.step:07d}-epoch-{epoch:03d}.png")
+        path = save_grid(
+            images, self.run.samples_dir / f"step-{self.step:07d}-epoch-{epoch:03d}.png"
+        )
         logger.image("samples", grid_array(images, 8), self.step)
         return path
 
@@ -225,7 +232,9 @@ def _check_finite(record: dict, run: RunDir) -> None:
     bad = [k for k in ("d_loss", "g_loss") if not math.isfinite(record[k])]
     if bad:
         steps = run.checkpoint_steps()
-        kept = f"the last good checkpoint is step {steps[-1]}" if steps else "no checkpoint was kept"
+        kept = (
+            f"the last good checkpoint is step {steps[-1]}" if steps else "no checkpoint was kept"
+        )
         raise TrainingDiverged(
             f"{', '.join(bad)} became {record[bad[0]]} by step {record['step']}; {kept}. "
             "Lower optimiser.g_lr/d_lr or try precision=fp32"
@@ -240,7 +249,7 @@ def _postfix(record: dict) -> str:
     )
 
 
-def _progress_bar(start: int, total: int, enabled: bool):  # noqa: ANN202
+def _progress_bar(start: int, total: int, enabled: bool):
     from tqdm.auto import tqdm
 
     return tqdm(
