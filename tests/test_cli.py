@@ -118,3 +118,13 @@ def test_ctrl_c_stops_cleanly_with_a_checkpoint(tiny):
     step = run.checkpoint_steps()[-1]
     assert step >= 2
     assert main(["resume", str(run.path), "--steps", str(step + 2)]) == 0
+
+
+@pytest.mark.parametrize(
+    "recipe", ["shapes-dcgan", "shapes-vanilla", "shapes-seed000", "shapes-radford"]
+)
+def test_every_recipe_trains_a_few_steps(recipe, tiny):
+    overrides = [o for o in tiny if not o.startswith(("model.g_width", "model.d_width"))]
+    overrides += ["model.g_width=4", "model.d_width=4", "model.mlp_hidden=8", "schedule.steps=2"]
+    assert main(["train", recipe, *overrides]) == 0
+    assert _run_dir(tiny).checkpoint_steps() == [2]

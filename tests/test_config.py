@@ -90,7 +90,7 @@ def test_yaml_file_with_overrides(tmp_path):
 
 
 def test_preset_yields_to_explicit_settings():
-    cfg = load_config(None, ["model.preset=seed000", "model.g_width=64"])
+    cfg = load_config("shapes-seed000", ["model.g_width=64"])
     assert cfg.model.g_width == 64 and cfg.model.d_width == 256
 
 

@@ -8,8 +8,8 @@ from ganbench.models.conditioning import tile_label
 from ganbench.models.init import INIT_SCHEMES, initialise
 
 
-def _models(*overrides):
-    cfg = load_config(None, ["model.g_width=8", "model.d_width=8", *overrides])
+def _models(*overrides, recipe=None):
+    cfg = load_config(recipe, ["model.g_width=8", "model.d_width=8", *overrides])
     return cfg, *build_models(cfg)
 
 
@@ -44,7 +44,7 @@ def _layers(module, kind):
 
 
 def test_seed000_preset_is_the_seeds_stack():
-    _, G, D = _models("model.preset=seed000", "model.g_width=256", "model.d_width=256")
+    _, G, D = _models("model.g_width=256", "model.d_width=256", recipe="shapes-seed000")
     g_convs = _layers(G, nn.ConvTranspose2d)
     assert [(c.in_channels, c.out_channels, c.kernel_size[0], c.stride[0]) for c in g_convs] == [
         (100, 256, 4, 1),
@@ -72,7 +72,7 @@ def test_seed000_preset_is_the_seeds_stack():
 
 
 def test_radford_preset_halves_widths_and_uses_relu():
-    _, G, D = _models("model.preset=radford", "model.g_width=64", "model.d_width=64")
+    _, G, D = _models("model.g_width=64", "model.d_width=64", recipe="shapes-radford")
     widths = [c.out_channels for c in _layers(G, nn.ConvTranspose2d)]
     assert widths == [512, 256, 128, 64, 3]
     assert _layers(G, nn.ReLU) and not _layers(G, nn.LeakyReLU)

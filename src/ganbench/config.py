@@ -218,8 +218,7 @@ class Config(_Section):
         return hashlib.sha256(blob).hexdigest()[:16]
 
 
-# Keys that may change between a run and its resumption without changing what is trained.
-RESUMABLE_KEYS = ("schedule.steps", "logging.", "device", "threads")
+DEFAULT_RECIPE = "shapes-dcgan"
 
 
 def recipes_dir() -> Path:
@@ -318,7 +317,7 @@ def validate(tree: dict[str, Any]) -> Config:
 
 def load_config(source: str | None = None, overrides: list[str] | None = None) -> Config:
     """Resolve a recipe name or YAML path (None: the default recipe) plus key=value overrides."""
-    tree, recipe = _resolve_source(source) if source else ({}, "shapes-dcgan")
+    tree, recipe = _resolve_source(source or DEFAULT_RECIPE)
     tree.setdefault("recipe", recipe)
     return validate(apply_overrides(tree, list(overrides or [])))
 

@@ -4,7 +4,11 @@ Differences from the textbook loop (pytorch/examples dcgan), none of which chang
 - D's parameters are frozen during the G step, so its backward pass computes only the
   gradients flowing to G, not D's weight gradients (which the textbook computes and drops);
 - D's real and fake losses share one backward call; gradients are reset to None, not zeroed;
-- statistics stay tensors until the trainer logs them (no device sync per step).
+- statistics stay tensors until the trainer logs them (no device sync per step);
+- on the CPU, D sees its images channels-last, the layout oneDNN's convolutions run fastest
+  in (a DCGAN step ~10% faster); only the summation order within a convolution changes;
+- precision="bf16" computes in fp32 on CPUs without native bf16 kernels (see
+  :mod:`ganbench.training.precision`).
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ from torch import nn
 
 from ganbench.models import sample_latent
 from ganbench.objectives.losses import AdversarialLoss
+from ganbench.training.precision import autocast, compute_dtype
 
 
 @dataclass
@@ -45,11 +50,17 @@ class AdversarialStep:
         self.conditional = conditional
         self.device = device
         self.precision = precision
+        self.dtype = compute_dtype(precision, device)
+        self.channels_last = device.type == "cpu"
 
     def _autocast(self) -> contextlib.AbstractContextManager:
-        if self.precision == "bf16":
-            return torch.autocast(self.device.type, dtype=torch.bfloat16)
-        return contextlib.nullcontext()
+        return autocast(self.dtype, self.device)
+
+    def _layout(self, images: torch.Tensor) -> torch.Tensor:
+        """Images as D should receive them: channels-last on the CPU."""
+        if self.channels_last and images.dim() == 4:
+            return images.contiguous(memory_format=torch.channels_last)
+        return images
 
     def __call__(
         self, state: GANState, real: torch.Tensor, labels: torch.Tensor
@@ -62,8 +73,9 @@ class AdversarialStep:
 
         # Discriminator: real and fake batches pass separately (batch norm sees each alone).
         state.d_optimiser.zero_grad(set_to_none=True)
+        real = self._layout(real)
         with self._autocast():
-            fake = G(z, y)
+            fake = self._layout(G(z, y))
             real_logits = D(real, y).float()
             fake_logits = D(fake.detach(), y).float()
         d_real = self.loss.d_real(real_logits)
