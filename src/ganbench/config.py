@@ -136,7 +136,7 @@ class OptimiserConfig(_Section):
 class ScheduleConfig(_Section):
     """How long and how each step runs."""
 
-    steps: int = Field(1200, ge=1, description="generator updates in the whole run")
+    steps: int = Field(700, ge=1, description="generator updates in the whole run")
     batch_size: int = Field(64, ge=1)
     precision: Literal["fp32", "bf16"] = "fp32"
 
