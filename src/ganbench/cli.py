@@ -158,6 +158,13 @@ def cmd_recipes(ns: argparse.Namespace) -> int:
     return 0
 
 
+def _positive(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be a positive integer, got {value}")
+    return value
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="ganbench",
@@ -180,17 +187,17 @@ def build_parser() -> argparse.ArgumentParser:
     resume = sub.add_parser("resume", help="continue a run from its latest checkpoint")
     resume.add_argument("run_dir")
     resume.add_argument("overrides", nargs="*", metavar="key=value")
-    resume.add_argument("--steps", type=int, help="train until this total step count")
+    resume.add_argument("--steps", type=_positive, help="train until this total step count")
     resume.add_argument("--force", action="store_true", help="resume even if the config changed")
     resume.set_defaults(func=cmd_resume)
 
     gen = sub.add_parser("generate", help="sample a grid from a run's generator")
     gen.add_argument("run_dir")
-    gen.add_argument("--n", type=int, default=64, help="number of samples (default 64)")
+    gen.add_argument("--n", type=_positive, default=64, help="number of samples (default 64)")
     gen.add_argument("--class", dest="class_name", help="class to draw (conditional runs)")
     gen.add_argument("--seed", type=int, default=0, help="latent seed (default 0)")
     gen.add_argument("--step", type=int, help="checkpoint step (default: latest)")
-    gen.add_argument("--columns", type=int, default=8)
+    gen.add_argument("--columns", type=_positive, default=8)
     gen.add_argument("--out", default="generated.png", help="PNG to write")
     gen.set_defaults(func=cmd_generate)
 
@@ -200,7 +207,7 @@ def build_parser() -> argparse.ArgumentParser:
     preview.add_argument("source", help="data source (shapes)")
     preview.add_argument("overrides", nargs="*", metavar="key=value", help="data settings")
     preview.add_argument("--classes", nargs="+", help="classes to show (default: all)")
-    preview.add_argument("--per-class", type=int, default=8, help="images per class row")
+    preview.add_argument("--per-class", type=_positive, default=8, help="images per class row")
     preview.add_argument("--seed", type=int, default=0)
     preview.add_argument("--out", default="preview.png")
     preview.set_defaults(func=cmd_data_preview)

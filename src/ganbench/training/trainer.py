@@ -18,7 +18,7 @@ import torch
 from ganbench import __version__
 from ganbench.config import Config, config_differences
 from ganbench.data import build_dataset
-from ganbench.errors import CheckpointError, TrainingDiverged
+from ganbench.errors import CheckpointError, ConfigError, TrainingDiverged
 from ganbench.models import build_models
 from ganbench.objectives import build_loss
 from ganbench.objectives.adversarial_step import AdversarialStep, GANState
@@ -35,7 +35,7 @@ def resolve_device(name: str) -> torch.device:
     if name == "auto":
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
     if name == "cuda" and not torch.cuda.is_available():
-        raise CheckpointError(
+        raise ConfigError(
             "device=cuda was asked for but no CUDA GPU is visible; use device=cpu"
         )
     return torch.device(name)
