@@ -7,7 +7,7 @@ without saving any sampler state.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import torch
 
@@ -20,6 +20,9 @@ class ImageSet:
     images: torch.Tensor  # (N, C, H, W) uint8
     labels: torch.Tensor  # (N,) int64 class indices
     class_names: list[str]
+    _order_cache: tuple[tuple[int, int], torch.Tensor] | None = field(
+        default=None, init=False, repr=False
+    )
 
     def __post_init__(self) -> None:
         if self.images.ndim != 4 or self.images.dtype != torch.uint8:
@@ -53,9 +56,10 @@ class ImageSet:
         """The real batch for generator step ``step``: images in [-1, 1] and class indices."""
         per_epoch = self.steps_per_epoch(batch_size)
         epoch, within = divmod(step, per_epoch)
-        if epoch != getattr(self, "_cached_epoch", None):
-            self._cached_order, self._cached_epoch = self._order(epoch, seed), epoch
-        index = self._cached_order[within * batch_size : (within + 1) * batch_size]
+        if self._order_cache is None or self._order_cache[0] != (seed, epoch):
+            self._order_cache = ((seed, epoch), self._order(epoch, seed))
+        order = self._order_cache[1]
+        index = order[within * batch_size : (within + 1) * batch_size]
         return to_float(self.images[index]), self.labels[index]
 
 

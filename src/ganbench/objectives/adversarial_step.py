@@ -49,7 +49,6 @@ class AdversarialStep:
         self.latent_dim, self.latent_distribution = latent_dim, latent_distribution
         self.conditional = conditional
         self.device = device
-        self.precision = precision
         self.dtype = compute_dtype(precision, device)
         self.channels_last = device.type == "cpu"
 

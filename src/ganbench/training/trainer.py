@@ -35,9 +35,7 @@ def resolve_device(name: str) -> torch.device:
     if name == "auto":
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
     if name == "cuda" and not torch.cuda.is_available():
-        raise ConfigError(
-            "device=cuda was asked for but no CUDA GPU is visible; use device=cpu"
-        )
+        raise ConfigError("device=cuda was asked for but no CUDA GPU is visible; use device=cpu")
     return torch.device(name)
 
 
