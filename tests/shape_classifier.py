@@ -7,14 +7,14 @@ from torch import nn
 from torch.nn import functional as F
 
 from ganbench.config import DataConfig
-from ganbench.data import build_dataset
+from ganbench.data.build import build_dataset
 
 
 def train_shape_classifier(data: DataConfig, seed: int = 123, steps: int = 300) -> nn.Module:
     """Fit a classifier on freshly drawn real images (a seed the GAN never saw)."""
     torch.manual_seed(seed)
     real = build_dataset(data, seed=seed, size=2000)
-    channels, classes = real.channels, len(data.classes)
+    channels, classes = real.channels, len(data.class_names)
     net = nn.Sequential(
         nn.Conv2d(channels, 16, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
         nn.Conv2d(16, 32, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),

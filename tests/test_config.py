@@ -13,7 +13,7 @@ from ganbench.errors import ConfigError
 def test_default_config_is_the_default_recipe():
     assert load_config() == load_config("shapes-dcgan")
     cfg = load_config()
-    assert cfg.data.classes == ["happy", "angry", "sad", "joyful"]
+    assert cfg.data.class_names == ["happy", "angry", "sad", "joyful"]
     assert cfg.data.image_size == 64 and cfg.conditional
 
 

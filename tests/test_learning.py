@@ -7,8 +7,8 @@ import pytest
 import torch
 
 from ganbench.config import load_config
-from ganbench.data import build_dataset
-from ganbench.data.imageset import to_float
+from ganbench.data.build import build_dataset
+from ganbench.data.dataset import to_float
 from ganbench.sampling import generate, latent_batch
 from ganbench.training.rundir import RunDir
 from ganbench.training.trainer import Trainer
@@ -44,7 +44,7 @@ def test_conditional_gan_draws_the_requested_class(tmp_path):
     samples = generate(trainer.state.generator, z, labels)
     per_class = {
         name: accuracy(judge, samples[labels == k], labels[labels == k])
-        for k, name in enumerate(cfg.data.classes)
+        for k, name in enumerate(cfg.data.class_names)
     }
     overall = accuracy(judge, samples, labels)
     assert overall >= 0.90, f"judge recognised {overall:.0%} of samples; per class {per_class}"

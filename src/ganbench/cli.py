@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import textwrap
 from pathlib import Path
 
 from ganbench.errors import GanbenchError
@@ -19,6 +20,8 @@ examples:
   ganbench resume runs/NAME --steps 2400          continue a run, bit-exactly
   ganbench generate runs/NAME --n 64 --class happy --out happy.png
   ganbench data preview shapes --classes happy sad --out preview.png
+  ganbench data preview ring --out ring.png       scatter of a 2D toy
+  ganbench data list                              every source and its settings
   ganbench recipes                                list the ready recipes
 """
 
@@ -113,14 +116,14 @@ def cmd_generate(ns: argparse.Namespace) -> int:
     if ns.class_name is not None:
         if not cfg.conditional:
             raise GanbenchError(f"{run.path} trained an unconditional model; drop --class")
-        if ns.class_name not in cfg.data.classes:
+        if ns.class_name not in cfg.data.class_names:
             raise GanbenchError(
                 f"--class {ns.class_name!r} is not one of this run's classes: "
-                f"{', '.join(cfg.data.classes)}"
+                f"{', '.join(cfg.data.class_names)}"
             )
-        labels = torch.full((ns.n,), cfg.data.classes.index(ns.class_name), dtype=torch.long)
+        labels = torch.full((ns.n,), cfg.data.class_names.index(ns.class_name), dtype=torch.long)
     elif cfg.conditional:
-        labels = torch.arange(ns.n) * len(cfg.data.classes) // ns.n
+        labels = torch.arange(ns.n) * len(cfg.data.class_names) // ns.n
     z, labels = latent_batch(cfg, ns.n, ns.seed, labels)
     images = generate(generator, z, labels)
     out = save_grid(images, ns.out, columns=ns.columns)
@@ -128,24 +131,88 @@ def cmd_generate(ns: argparse.Namespace) -> int:
     return 0
 
 
+def _preview_config(source: str, overrides: list[str], classes: list[str] | None):
+    from ganbench.config import apply_overrides, validate
+    from ganbench.data.catalogue import SOURCES
+
+    if source not in SOURCES:
+        raise GanbenchError(f"unknown data source {source!r}; available: {', '.join(SOURCES)}")
+    tree = apply_overrides({"data": {"source": source}}, [
+        o if o.startswith("data.") else f"data.{o}" for o in overrides
+    ])  # fmt: skip
+    if classes:
+        tree["data"]["classes"] = list(classes)
+    # Only the data is previewed: a model that fits any source keeps validation quiet.
+    tree["model"] = {"arch": "mlp", "conditioning": "none"}
+    return validate(tree).data
+
+
 def cmd_data_preview(ns: argparse.Namespace) -> int:
     import torch
 
-    from ganbench.config import apply_overrides, validate
-    from ganbench.data import build_dataset
-    from ganbench.data.imageset import to_float
+    from ganbench.data.build import build_dataset
     from ganbench.report.grid import save_grid
+    from ganbench.report.scatter import save_scatter, scatter_png
 
-    if ns.source != "shapes":
-        raise GanbenchError(f"unknown data source {ns.source!r}; available: shapes")
-    overrides = [o if o.startswith("data.") else f"data.{o}" for o in ns.overrides]
-    if ns.classes:
-        overrides.append(f"data.classes=[{','.join(ns.classes)}]")
-    cfg = validate(apply_overrides({}, overrides)).data
-    images = build_dataset(cfg, ns.seed, size=ns.per_class * len(cfg.classes)).images
-    order = torch.arange(len(images)).view(ns.per_class, len(cfg.classes)).t().flatten()
-    out = save_grid(to_float(images[order]), ns.out, columns=ns.per_class)
-    print(f"wrote {len(images)} {ns.source} images ({', '.join(cfg.classes)}) to {out}")
+    cfg = _preview_config(ns.source, ns.overrides, ns.classes)
+    names = cfg.class_names
+    size = cfg.size
+    if cfg.kind == "points":
+        size = size or 2000
+    elif cfg.source == "shapes" or cfg.source == "stacked_digits":
+        size = size or ns.per_class * min(len(names), 16) * (4 if cfg.proportions else 1)
+    data = build_dataset(cfg, ns.seed, size=size)
+    for note in data.notes:
+        print(f"note: {note}", file=sys.stderr)
+    if cfg.kind == "points":
+        points, _ = data.batch(0, min(len(data), 2000), ns.seed)
+        png = scatter_png(None, points, data.centres, f"{cfg.source}: {len(points)} points")
+        out = save_scatter(png, ns.out)
+        print(f"wrote a scatter of {len(points)} {cfg.source} points to {out}")
+        return 0
+    if len(names) > 16:
+        images, _ = data.batch(0, min(len(data), ns.per_class * 8), ns.seed)
+        columns = ns.per_class
+    else:
+        images, labels = data.preview(ns.per_class)
+        columns = ns.per_class
+        shown = torch.bincount(labels, minlength=len(names)).tolist()
+        print("rows: " + ", ".join(f"{n} ({c})" for n, c in zip(names, shown, strict=True)))
+    out = save_grid(images, ns.out, columns=columns)
+    counts = ""
+    if hasattr(data, "class_counts") and len(names) <= 16:
+        counts = "; set: " + ", ".join(
+            f"{n} {c}" for n, c in zip(names, data.class_counts(), strict=True)
+        )
+    print(f"wrote {len(images)} {cfg.source} images to {out}{counts}")
+    return 0
+
+
+def cmd_data_list(ns: argparse.Namespace) -> int:
+    from ganbench.config import DataConfig
+    from ganbench.data.catalogue import BUILTIN_CLASSES, SOURCES
+
+    fields = DataConfig.model_fields
+    for name, info in SOURCES.items():
+        print(f"{name}  ({info.kind}{', synthetic' if info.synthetic else ''})")
+        print(f"    {info.description}")
+        settings = []
+        for key in info.settings:
+            default = fields[key].get_default(call_default_factory=True)
+            if key == "classes" and name == "shapes":
+                default = list(DataConfig(source="shapes").class_names)
+            settings.append(f"{key}={default}")
+        print(textwrap.fill("  ".join(settings), 96, initial_indent="    settings: ",
+                            subsequent_indent=" " * 14))  # fmt: skip
+    print("\nshape classes (data.classes; define more under data.custom_classes):")
+    for cls, spec in BUILTIN_CLASSES.items():
+        count = spec.count[0] if spec.count[0] == spec.count[1] else list(spec.count)
+        size = spec.size[0] if spec.size[0] == spec.size[1] else list(spec.size)
+        filled = " filled" if spec.filled else ""
+        print(
+            f"    {cls:8s} {count} x{filled} {spec.primitive}, size {size}, "
+            f"colour {list(spec.colour)}"
+        )
     return 0
 
 
@@ -204,13 +271,15 @@ def build_parser() -> argparse.ArgumentParser:
     data = sub.add_parser("data", help="look at training data")
     data_sub = data.add_subparsers(dest="data_command", metavar="SUBCOMMAND", required=True)
     preview = data_sub.add_parser("preview", help="write a grid of real images")
-    preview.add_argument("source", help="data source (shapes)")
+    preview.add_argument("source", help="data source (see: ganbench data list)")
     preview.add_argument("overrides", nargs="*", metavar="key=value", help="data settings")
     preview.add_argument("--classes", nargs="+", help="classes to show (default: all)")
     preview.add_argument("--per-class", type=_positive, default=8, help="images per class row")
     preview.add_argument("--seed", type=int, default=0)
     preview.add_argument("--out", default="preview.png")
     preview.set_defaults(func=cmd_data_preview)
+    listing = data_sub.add_parser("list", help="name the data sources and their settings")
+    listing.set_defaults(func=cmd_data_list)
 
     recipes = sub.add_parser("recipes", help="list the ready recipes in configs/")
     recipes.set_defaults(func=cmd_recipes)

@@ -16,13 +16,16 @@ def latent_batch(
     """``n`` latents from ``seed``; when conditional and no labels are given, labels cycle."""
     z = sample_latent(n, cfg.model.latent_dim, cfg.model.latent_distribution, torch_generator(seed))
     if cfg.conditional and labels is None:
-        labels = torch.arange(n) % len(cfg.data.classes)
+        labels = torch.arange(n) % len(cfg.data.class_names)
     return z, labels if cfg.conditional else None
 
 
 def fixed_grid_latents(cfg: Config, columns: int = 8) -> tuple[torch.Tensor, torch.Tensor | None]:
-    """The run's fixed latent batch: one row per class when conditional, else 8 rows."""
-    rows = len(cfg.data.classes) if cfg.conditional else 8
+    """The run's fixed latent batch: one row per class when conditional (at most 16 rows),
+    else 8 rows; 1024 points for point data, whose samples are a scatter plot."""
+    if cfg.data.kind == "points":
+        return latent_batch(cfg, 1024, derive_seed(cfg.seed, "grid"))
+    rows = min(len(cfg.data.class_names), 16) if cfg.conditional else 8
     labels = torch.arange(rows).repeat_interleave(columns) if cfg.conditional else None
     return latent_batch(cfg, rows * columns, derive_seed(cfg.seed, "grid"), labels)
 

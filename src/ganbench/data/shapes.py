@@ -1,44 +1,38 @@
 """Seed 000's synthetic shapes, drawn with OpenCV, each image with its ground truth.
 
-Geometry is given for 64x64 images (the seed's size) and scales with the image size:
+A class is ``count`` primitives of one kind (see :class:`ShapeClassSpec`); the built-in
+ones are seed 000's happy circles, angry lines, sad waves and joyful stars, plus filled
+circles and squares. Geometry is given for 64x64 images (the seed's size) and scales with
+the image size. Each shape's colour is its class's base colour plus a uniform jitter per
+channel (seed: ±50). Images are RGB on a background colour (white by default), or one
+grey channel with black ink (white ink on a dark background) when monochrome.
 
-- happy: five unfilled circles of radius 5, centres in 10..54 (blue 95,114,231)
-- angry: five 1-px lines starting in 10..24, running 20 along and 20 down (red 169,20,54)
-- sad: three sine waves drawn through points 1 px apart, 30 long (green)
-- joyful: three stars of five lines out from a centre, rays 7 long (yellow)
-
-Each shape's colour is its class's base colour plus a uniform jitter per channel (seed:
-±50). Images are RGB on a white background, or black strokes on white when monochrome.
-Everything is drawn from a NumPy generator seeded by (seed, image index), so any image of a
-data set can be re-drawn alone and the set does not depend on how it is split into workers.
+Every image is drawn from a NumPy generator seeded by (seed, image index), so any image of
+a data set can be re-drawn alone and the set does not depend on how it is split into
+worker processes.
 """
 
 from __future__ import annotations
 
-import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import cv2
 import numpy as np
 
-BASE_COLOURS: dict[str, tuple[int, int, int]] = {
-    "happy": (95, 114, 231),
-    "angry": (169, 20, 54),
-    "sad": (40, 150, 60),
-    "joyful": (230, 200, 20),
-}
-SHAPE_COUNTS = {"happy": 5, "angry": 5, "sad": 3, "joyful": 3}
-BACKGROUND = 255
+from ganbench.data.catalogue import BUILTIN_CLASSES, ShapeClassSpec
+from ganbench.data.primitives import PRIMITIVES
 
 
 @dataclass(frozen=True)
 class Shape:
-    """One drawn primitive: its kind, anchor point (x, y), size in pixels and RGB colour."""
+    """One drawn primitive: its kind, anchor (x, y) and size in pixels, RGB colour."""
 
     kind: str
     position: tuple[int, int]
     size: int
     colour: tuple[int, int, int]
+    filled: bool = False
 
 
 @dataclass(frozen=True)
@@ -54,6 +48,15 @@ class ImageTruth:
 
 
 @dataclass(frozen=True)
+class ShapeClass:
+    """A class ready to draw: its spec and its resolved base colour."""
+
+    name: str
+    spec: ShapeClassSpec
+    colour: tuple[int, int, int]
+
+
+@dataclass(frozen=True)
 class ShapeStyle:
     """How images are drawn, independent of what is drawn."""
 
@@ -62,106 +65,145 @@ class ShapeStyle:
     colour_jitter: int = 50
     noise_std: float = 0.0
     antialias: bool = True
+    background: tuple[int, int, int] = (255, 255, 255)
+
+    @property
+    def channels(self) -> int:
+        return 1 if self.monochrome else 3
+
+    @property
+    def background_grey(self) -> int:
+        return round(sum(self.background) / 3)
+
+    @property
+    def ink(self) -> int:
+        """Monochrome stroke value: black on light backgrounds, white on dark ones."""
+        return 0 if self.background_grey >= 128 else 255
 
 
-def _scaled(value: float, size: int) -> int:
-    return max(1, round(value * size / 64))
+def grey_level(colour: Sequence[int]) -> float:
+    return sum(colour) / 3
 
 
-def _colour(label: str, style: ShapeStyle, rng: np.random.Generator) -> tuple[int, int, int]:
+def resolve_classes(
+    names: Sequence[str],
+    custom: dict[str, ShapeClassSpec] | None = None,
+    colours: dict[str, tuple[int, int, int]] | None = None,
+    scheme: str = "seed",
+) -> list[ShapeClass]:
+    """Specs and base colours for ``names``, after per-class colours and the colour scheme.
+
+    ``swapped``: each class takes the next listed class's colour (two classes trade).
+    ``intensity_matched``: every colour is scaled to the grey level of the darkest, so all
+    classes contrast equally with the background, the seed's test of whether brightness
+    rather than hue decides which class a GAN learns first.
+    """
+    custom, colours = custom or {}, colours or {}
+    specs = [custom.get(n) or BUILTIN_CLASSES[n] for n in names]
+    base = [tuple(colours.get(n, spec.colour)) for n, spec in zip(names, specs, strict=True)]
+    if scheme == "swapped":
+        base = base[1:] + base[:1]
+    elif scheme == "intensity_matched":
+        target = min(grey_level(c) for c in base)
+        base = [
+            tuple(round(v * target / grey_level(c)) for v in c) if grey_level(c) else c
+            for c in base
+        ]
+    elif scheme != "seed":
+        raise ValueError(f"unknown colour scheme {scheme!r}")
+    return [
+        ShapeClass(n, spec, (int(c[0]), int(c[1]), int(c[2])))
+        for n, spec, c in zip(names, specs, base, strict=True)
+    ]
+
+
+def builtin(name: str) -> ShapeClass:
+    """A built-in class with its seed colour."""
+    return resolve_classes([name])[0]
+
+
+def _to_pixels(value: int, size: int, minimum: int = 1) -> int:
+    return max(minimum, round(value * size / 64))
+
+
+def _shape_colour(
+    base: tuple[int, int, int], style: ShapeStyle, rng: np.random.Generator
+) -> tuple[int, int, int]:
     if style.monochrome:
-        return (0, 0, 0)
+        return (style.ink,) * 3
     jitter = rng.integers(-style.colour_jitter, style.colour_jitter + 1, size=3)
-    rgb = np.clip(np.array(BASE_COLOURS[label]) + jitter, 0, 255)
+    rgb = np.clip(np.array(base) + jitter, 0, 255)
     return (int(rgb[0]), int(rgb[1]), int(rgb[2]))
 
 
-def _draw_circle(
-    img: np.ndarray, rng: np.random.Generator, style: ShapeStyle, colour: tuple, line_type: int
-) -> tuple[str, tuple[int, int], int]:
-    s = style.image_size
-    radius = _scaled(5, s)
-    x, y = (int(v) for v in rng.integers(_scaled(10, s), _scaled(54, s) + 1, size=2))
-    cv2.circle(img, (x, y), radius, colour, 1, line_type)
-    return "circle", (x, y), radius
-
-
-def _draw_line(
-    img: np.ndarray, rng: np.random.Generator, style: ShapeStyle, colour: tuple, line_type: int
-) -> tuple[str, tuple[int, int], int]:
-    s = style.image_size
-    length = _scaled(20, s)
-    x, y = (int(v) for v in rng.integers(_scaled(10, s), _scaled(24, s) + 1, size=2))
-    cv2.line(img, (x, y), (x + length, y + length), colour, 1, line_type)
-    return "line", (x, y), length
-
-
-def _draw_wave(
-    img: np.ndarray, rng: np.random.Generator, style: ShapeStyle, colour: tuple, line_type: int
-) -> tuple[str, tuple[int, int], int]:
-    s = style.image_size
-    length, amplitude, period = _scaled(30, s), _scaled(3, s), _scaled(10, s)
-    x0 = int(rng.integers(_scaled(10, s), _scaled(24, s) + 1))
-    y0 = int(rng.integers(_scaled(14, s), _scaled(50, s) + 1))
-    phase = float(rng.uniform(0, 2 * math.pi))
-    xs = np.arange(length + 1)
-    ys = y0 + amplitude * np.sin(2 * math.pi * xs / period + phase)
-    points = np.stack([x0 + xs, np.round(ys)], axis=1).astype(np.int32)
-    cv2.polylines(img, [points], False, colour, 1, line_type)
-    return "wave", (x0, y0), length
-
-
-def _draw_star(
-    img: np.ndarray, rng: np.random.Generator, style: ShapeStyle, colour: tuple, line_type: int
-) -> tuple[str, tuple[int, int], int]:
-    s = style.image_size
-    ray = _scaled(7, s)
-    x, y = (int(v) for v in rng.integers(_scaled(14, s), _scaled(50, s) + 1, size=2))
-    turn = float(rng.uniform(0, 2 * math.pi / 5))
-    for k in range(5):
-        angle = turn + 2 * math.pi * k / 5
-        end = (round(x + ray * math.cos(angle)), round(y + ray * math.sin(angle)))
-        cv2.line(img, (x, y), end, colour, 1, line_type)
-    return "star", (x, y), ray
-
-
-_DRAWERS = {"happy": _draw_circle, "angry": _draw_line, "sad": _draw_wave, "joyful": _draw_star}
-CLASS_NAMES = tuple(_DRAWERS)
-
-
 def render(
-    label: str, rng: np.random.Generator, style: ShapeStyle | None = None
+    shape_class: ShapeClass, rng: np.random.Generator, style: ShapeStyle | None = None
 ) -> tuple[np.ndarray, ImageTruth]:
-    """Draw one image of class ``label``: (H, W, C) uint8 RGB (C = 1 when monochrome)."""
+    """Draw one image: (H, W, C) uint8, C = 3 (RGB) or 1 (monochrome), and its truth."""
     style = style or ShapeStyle()
-    if label not in _DRAWERS:
-        raise ValueError(f"unknown shape class {label!r}; known: {', '.join(CLASS_NAMES)}")
-    channels = 1 if style.monochrome else 3
-    img = np.full((style.image_size, style.image_size, channels), BACKGROUND, np.uint8)
+    spec, s = shape_class.spec, style.image_size
+    if style.monochrome:
+        img = np.full((s, s, 1), style.background_grey, np.uint8)
+    else:
+        img = np.empty((s, s, 3), np.uint8)
+        img[:] = style.background
     line_type = cv2.LINE_AA if style.antialias else cv2.LINE_8
+    width = _to_pixels(spec.line_width, s)
+    draw = PRIMITIVES[spec.primitive]
     shapes = []
-    for _ in range(SHAPE_COUNTS[label]):
-        colour = _colour(label, style, rng)
-        draw_colour = colour if channels == 3 else (colour[0],)
-        kind, position, size = _DRAWERS[label](img, rng, style, draw_colour, line_type)
-        shapes.append(Shape(kind, position, size, colour))
+    for _ in range(int(rng.integers(spec.count[0], spec.count[1] + 1))):
+        colour = _shape_colour(shape_class.colour, style, rng)
+        size = _to_pixels(int(rng.integers(spec.size[0], spec.size[1] + 1)), s)
+        x = int(rng.integers(_to_pixels(spec.x[0], s, 0), _to_pixels(spec.x[1], s, 0) + 1))
+        y = int(rng.integers(_to_pixels(spec.y[0], s, 0), _to_pixels(spec.y[1], s, 0) + 1))
+        draw_colour = colour if not style.monochrome else (style.ink,)
+        draw(img, (x, y), size, draw_colour, width, spec.filled, line_type, rng)
+        shapes.append(Shape(spec.primitive, (x, y), size, colour, spec.filled))
     if style.noise_std > 0:
         noisy = img.astype(np.float32) + rng.normal(0.0, style.noise_std, img.shape)
         img = np.clip(np.rint(noisy), 0, 255).astype(np.uint8)
-    return img, ImageTruth(label, shapes)
+    return img, ImageTruth(shape_class.name, shapes)
+
+
+def class_sequence(n: int, classes: int, proportions: Sequence[float] | None) -> np.ndarray:
+    """Labels of a fixed set: classes in turn, or exact shares (largest remainder) in blocks."""
+    if proportions is None:
+        return np.arange(n, dtype=np.int64) % classes
+    shares = np.asarray(proportions, float) / sum(proportions)
+    counts = np.floor(shares * n).astype(int)
+    remainder = shares * n - counts
+    for k in np.argsort(-remainder, kind="stable")[: n - counts.sum()]:
+        counts[k] += 1
+    return np.repeat(np.arange(classes), counts).astype(np.int64)
+
+
+def render_indices(
+    classes: Sequence[ShapeClass],
+    labels: np.ndarray,
+    indices: np.ndarray,
+    seed: int,
+    style: ShapeStyle,
+) -> tuple[np.ndarray, list[ImageTruth]]:
+    """Images ``indices`` (each with its own generator) of the given classes: (N, C, H, W)."""
+    s = style.image_size
+    images = np.empty((len(indices), style.channels, s, s), np.uint8)
+    truths = []
+    for row, (index, label) in enumerate(zip(indices, labels, strict=True)):
+        img, truth = render(classes[int(label)], np.random.default_rng((seed, int(index))), style)
+        images[row] = img.transpose(2, 0, 1)
+        truths.append(truth)
+    return images, truths
 
 
 def render_dataset(
-    classes: list[str], n: int, seed: int, style: ShapeStyle | None = None
+    classes: Sequence[ShapeClass],
+    n: int,
+    seed: int,
+    style: ShapeStyle | None = None,
+    proportions: Sequence[float] | None = None,
 ) -> tuple[np.ndarray, np.ndarray, list[ImageTruth]]:
-    """``n`` images, classes in turn (balanced): (N, C, H, W) uint8, (N,) class indices, truths."""
+    """``n`` images: (N, C, H, W) uint8, (N,) class indices and each image's truth."""
     style = style or ShapeStyle()
-    channels = 1 if style.monochrome else 3
-    images = np.empty((n, channels, style.image_size, style.image_size), np.uint8)
-    labels = np.arange(n) % len(classes)
-    truths = []
-    for i in range(n):
-        img, truth = render(classes[labels[i]], np.random.default_rng((seed, i)), style)
-        images[i] = img.transpose(2, 0, 1)
-        truths.append(truth)
-    return images, labels.astype(np.int64), truths
+    labels = class_sequence(n, len(classes), proportions)
+    images, truths = render_indices(classes, labels, np.arange(n), seed, style)
+    return images, labels, truths

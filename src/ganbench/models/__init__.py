@@ -8,7 +8,12 @@ from torch import nn
 from ganbench.config import Config
 from ganbench.models.dcgan import DCGANDiscriminator, DCGANGenerator
 from ganbench.models.init import initialise
-from ganbench.models.mlp import MLPDiscriminator, MLPGenerator
+from ganbench.models.mlp import (
+    MLPDiscriminator,
+    MLPGenerator,
+    PointDiscriminator,
+    PointGenerator,
+)
 
 ARCHITECTURES: dict[str, tuple[type[nn.Module], type[nn.Module]]] = {
     "dcgan": (DCGANGenerator, DCGANDiscriminator),
@@ -18,8 +23,13 @@ ARCHITECTURES: dict[str, tuple[type[nn.Module], type[nn.Module]]] = {
 
 def build_models(cfg: Config) -> tuple[nn.Module, nn.Module]:
     """(generator, discriminator), initialised from the run seed."""
-    generator_cls, discriminator_cls = ARCHITECTURES[cfg.model.arch]
-    shape = (cfg.image_size, cfg.data.channels, len(cfg.data.classes) if cfg.conditional else 0)
+    classes = len(cfg.data.class_names) if cfg.conditional else 0
+    if cfg.data.kind == "points":
+        generator_cls, discriminator_cls = PointGenerator, PointDiscriminator
+        shape: tuple[int, ...] = (cfg.data.point_dim, classes)
+    else:
+        generator_cls, discriminator_cls = ARCHITECTURES[cfg.model.arch]
+        shape = (cfg.image_size, cfg.data.channels, classes)
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(cfg.seed)
         generator = generator_cls(cfg.model, *shape)

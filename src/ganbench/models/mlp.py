@@ -44,3 +44,51 @@ class MLPDiscriminator(nn.Module):
     def forward(self, images: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
         """Logits, shape (B,)."""
         return self.net(self.condition(images, labels)).flatten()
+
+
+def _hidden_stack(inputs: int, width: int, layers: int, act: type[nn.Module] | nn.Module) -> list:
+    modules: list[nn.Module] = []
+    for _ in range(layers):
+        modules += [nn.Linear(inputs, width), act() if isinstance(act, type) else act]
+        inputs = width
+    return modules
+
+
+class PointGenerator(nn.Module):
+    """MLP from z (plus a one-hot label when conditional) to a point; linear output."""
+
+    def __init__(self, cfg: ModelConfig, dim: int, num_classes: int):
+        super().__init__()
+        self.latent_dim, self.num_classes = cfg.latent_dim, num_classes
+        self.condition = LatentConditioner(
+            "embedding" if cfg.conditioning != "none" else "none",
+            cfg.latent_dim, num_classes, cfg.embedding_dim,
+        )  # fmt: skip
+        act = nn.ReLU if cfg.g_activation == "relu" else nn.LeakyReLU(cfg.leaky_slope)
+        self.net = nn.Sequential(
+            *_hidden_stack(self.condition.out_dim, cfg.mlp_hidden, cfg.mlp_layers, act),
+            nn.Linear(cfg.mlp_hidden, dim),
+        )
+
+    def forward(self, z: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
+        return self.net(self.condition(z, labels))
+
+
+class PointDiscriminator(nn.Module):
+    """MLP from a point (plus a one-hot label when conditional) to a logit."""
+
+    def __init__(self, cfg: ModelConfig, dim: int, num_classes: int):
+        super().__init__()
+        self.num_classes = num_classes if cfg.conditioning != "none" else 0
+        act = nn.LeakyReLU(cfg.leaky_slope)
+        self.net = nn.Sequential(
+            *_hidden_stack(dim + self.num_classes, cfg.mlp_hidden, cfg.mlp_layers, act),
+            nn.Linear(cfg.mlp_hidden, 1),
+        )
+
+    def forward(self, points: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
+        """Logits, shape (B,)."""
+        if self.num_classes and labels is not None:
+            onehot = torch.nn.functional.one_hot(labels, self.num_classes).to(points.dtype)
+            points = torch.cat([points, onehot], dim=1)
+        return self.net(points).flatten()

@@ -10,7 +10,7 @@ import torch
 from PIL import Image
 from torchvision.utils import make_grid
 
-from ganbench.data.imageset import to_uint8
+from ganbench.data.dataset import to_uint8
 
 
 def grid_array(images: torch.Tensor, columns: int) -> np.ndarray:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import contextlib
 import math
 import signal
+import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -17,13 +18,14 @@ import torch
 
 from ganbench import __version__
 from ganbench.config import Config, config_differences
-from ganbench.data import build_dataset
+from ganbench.data.build import build_dataset
 from ganbench.errors import CheckpointError, ConfigError, TrainingDiverged
 from ganbench.models import build_models
 from ganbench.objectives import build_loss
 from ganbench.objectives.adversarial_step import AdversarialStep, GANState
 from ganbench.report.grid import grid_array, save_grid
 from ganbench.report.plots import write_curves
+from ganbench.report.scatter import png_array, save_scatter, scatter_png
 from ganbench.sampling import fixed_grid_latents, generate
 from ganbench.seeding import torch_generator
 from ganbench.training import checkpoint
@@ -77,6 +79,8 @@ class Trainer:
             torch.set_num_threads(cfg.threads)
         self.device = resolve_device(cfg.device)
         self.data = build_dataset(cfg.data, cfg.seed)
+        for note in self.data.notes:
+            print(f"data: {note}", file=sys.stderr)
         self.steps_per_epoch = self.data.steps_per_epoch(cfg.schedule.batch_size)
         generator, discriminator = build_models(cfg)
         generator.to(self.device)
@@ -100,6 +104,7 @@ class Trainer:
         )
         self.step = 0
         self.grid_z, self.grid_labels = fixed_grid_latents(cfg)
+        self.real_points: torch.Tensor | None = None
         torch.manual_seed(cfg.seed)
 
     # checkpoints ------------------------------------------------------------------------
@@ -160,9 +165,16 @@ class Trainer:
     def write_samples(self, logger: RunLogger) -> Path:
         images = generate(self.state.generator, self.grid_z, self.grid_labels)
         epoch = self.step // self.steps_per_epoch
-        path = save_grid(
-            images, self.run.samples_dir / f"step-{self.step:07d}-epoch-{epoch:03d}.png"
-        )
+        stem = self.run.samples_dir / f"step-{self.step:07d}-epoch-{epoch:03d}.png"
+        if self.cfg.data.kind == "points":
+            if self.real_points is None:
+                n = min(len(images), len(self.data))
+                self.real_points, _ = self.data.batch(0, n, self.cfg.seed + 1)
+            title = f"step {self.step}"
+            png = scatter_png(images, self.real_points, self.data.centres, title)
+            logger.image("samples", png_array(png), self.step)
+            return save_scatter(png, stem)
+        path = save_grid(images, stem)
         logger.image("samples", grid_array(images, 8), self.step)
         return path
 
@@ -187,12 +199,14 @@ class Trainer:
         last_saved: Path | None = None
         bar = _progress_bar(start_step, until_step, log_cfg.progress)
         interrupted = False
+        batches = None
         try:
             with stop_requests() as stop:
                 if self.step == 0:
                     self.write_samples(logger)
+                batches = self.data.batches(self.step, batch_size, cfg.seed)
                 while self.step < until_step and not stop["stop"]:
-                    real, labels = self.data.batch(self.step, batch_size, cfg.seed)
+                    real, labels = next(batches)
                     stats = self.update(self.state, real.to(self.device), labels.to(self.device))
                     self.step += 1
                     last_saved = None
@@ -218,6 +232,8 @@ class Trainer:
             if self.step % samples_every != 0:
                 self.write_samples(logger)
         finally:
+            if batches is not None:
+                batches.close()
             bar.close()
             write_curves(self.run.read_metrics(), self.run.plots_dir)
             logger.close()

@@ -1,0 +1,57 @@
+"""An on-disk cache of generated shape sets: one ``.npz`` per (settings, seed, size).
+
+Arrays only (read back with ``allow_pickle=False``); the per-image truth travels as a JSON
+string. Files are written to a temporary name and renamed, so a crash never leaves half a
+cache behind.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from dataclasses import asdict
+from pathlib import Path
+
+import numpy as np
+
+from ganbench.data.shapes import ImageTruth, Shape
+
+# Bump when drawing changes, so old caches are not reused.
+RENDER_VERSION = 2
+
+
+def cache_root(cache_dir: str | None) -> Path:
+    return Path(cache_dir or os.environ.get("GANBENCH_CACHE") or Path.home() / ".cache/ganbench")
+
+
+def cache_key(settings: dict, seed: int, size: int) -> str:
+    blob = json.dumps({"v": RENDER_VERSION, "s": settings, "seed": seed, "n": size}, sort_keys=True)
+    return hashlib.sha256(blob.encode()).hexdigest()[:20]
+
+
+def load(path: Path) -> tuple[np.ndarray, np.ndarray, list[ImageTruth]] | None:
+    if not path.is_file():
+        return None
+    try:
+        with np.load(path, allow_pickle=False) as archive:
+            images, labels = archive["images"], archive["labels"]
+            raw = json.loads(str(archive["truth"]))
+    except (OSError, ValueError, KeyError):
+        return None  # unreadable: regenerate and overwrite
+    truths = [
+        ImageTruth(t["label"], [Shape(s["kind"], tuple(s["position"]), s["size"],
+                                      tuple(s["colour"]), s["filled"]) for s in t["shapes"]])
+        for t in raw
+    ]  # fmt: skip
+    return images, labels, truths
+
+
+def save(path: Path, images: np.ndarray, labels: np.ndarray, truths: list[ImageTruth]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    truth = json.dumps(
+        [{"label": t.label, "shapes": [asdict(s) for s in t.shapes]} for t in truths]
+    )
+    tmp = path.with_name(path.name + ".tmp.npz")
+    np.savez(tmp, images=images, labels=labels, truth=np.array(truth))
+    os.replace(tmp, path)
