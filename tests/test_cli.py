@@ -8,6 +8,7 @@ import pytest
 import yaml
 
 from ganbench.cli import main
+from ganbench.config import available_recipes
 from ganbench.training.rundir import RunDir
 
 
@@ -120,11 +121,50 @@ def test_ctrl_c_stops_cleanly_with_a_checkpoint(tiny):
     assert main(["resume", str(run.path), "--steps", str(step + 2)]) == 0
 
 
-@pytest.mark.parametrize(
-    "recipe", ["shapes-dcgan", "shapes-vanilla", "shapes-seed000", "shapes-radford"]
-)
+NEEDS_FILES = {"mnist-dcgan"}
+
+
+@pytest.mark.parametrize("recipe", [r for r in available_recipes() if r not in NEEDS_FILES])
 def test_every_recipe_trains_a_few_steps(recipe, tiny):
     overrides = [o for o in tiny if not o.startswith(("model.g_width", "model.d_width"))]
     overrides += ["model.g_width=4", "model.d_width=4", "model.mlp_hidden=8", "schedule.steps=2"]
     assert main(["train", recipe, *overrides]) == 0
     assert _run_dir(tiny).checkpoint_steps() == [2]
+
+
+def test_recipe_needing_local_files_says_where_to_put_them(tiny, tmp_path, capsys):
+    assert main(["train", "mnist-dcgan", *tiny, f"data.root={tmp_path}"]) == 2
+    err = capsys.readouterr().err
+    assert "mnist not found under" in err and "MNIST/raw" in err and "Traceback" not in err
+
+
+@pytest.mark.parametrize("source", ["shapes", "ring", "grid", "curve", "digits", "stacked_digits"])
+def test_data_preview_of_every_bundled_source(source, tmp_path, capsys):
+    out = tmp_path / f"{source}.png"
+    assert main(["data", "preview", source, "image_size=32", "--out", str(out)]) == 0
+    from PIL import Image
+
+    assert Image.open(out).size[0] > 100
+    assert str(out) in capsys.readouterr().out
+
+
+def test_data_preview_of_a_folder(tmp_path, capsys):
+    from PIL import Image
+
+    for name in ("a", "b"):
+        (tmp_path / "imgs" / name).mkdir(parents=True)
+        Image.new("RGB", (20, 20), (9, 9, 9)).save(tmp_path / "imgs" / name / "x.png")
+    out = tmp_path / "folder.png"
+    args = ["data", "preview", "folder", f"path={tmp_path / 'imgs'}", "image_size=16"]
+    assert main([*args, "--out", str(out)]) == 0
+    assert "a (1), b (1)" in capsys.readouterr().out
+
+
+def test_data_list_names_every_source_and_setting(capsys):
+    from ganbench.data.catalogue import SOURCES
+
+    assert main(["data", "list"]) == 0
+    out = capsys.readouterr().out
+    for name in SOURCES:
+        assert f"{name}  (" in out
+    assert "radius=2.0" in out and "group_size=10" in out and "squares" in out

@@ -34,7 +34,7 @@ def scatter_png(
         ax.scatter(c[:, 0], c[:, 1], s=40, c="tab:red", marker="x", label="mode centres")
     ax.set_aspect("equal", adjustable="datalim")
     ax.grid(alpha=0.3)
-    ax.legend(loc="upper right", fontsize=8, markerscale=3)
+    ax.legend(loc="best", fontsize=8, markerscale=3)
     if title:
         ax.set_title(title)
     fig.tight_layout()
