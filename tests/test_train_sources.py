@@ -3,6 +3,7 @@
 import pytest
 from PIL import Image
 
+from ganbench.cli import main
 from ganbench.config import load_config
 from ganbench.training.rundir import RunDir
 from ganbench.training.trainer import Trainer
@@ -32,6 +33,9 @@ def test_source_trains_a_few_steps(tiny, name):
     samples = sorted(run.samples_dir.glob("*.png"))
     assert samples, "sample grids or scatter plots were written"
     assert len(run.read_metrics()) >= 2
+    out = run.path / "generated.png"
+    assert main(["generate", str(run.path), "--n", "32", "--out", str(out)]) == 0
+    assert Image.open(out).size[0] > 50
 
 
 def test_folder_source_trains(tiny, tmp_path):

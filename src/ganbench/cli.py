@@ -126,7 +126,12 @@ def cmd_generate(ns: argparse.Namespace) -> int:
         labels = torch.arange(ns.n) * len(cfg.data.class_names) // ns.n
     z, labels = latent_batch(cfg, ns.n, ns.seed, labels)
     images = generate(generator, z, labels)
-    out = save_grid(images, ns.out, columns=ns.columns)
+    if cfg.data.kind == "points":
+        from ganbench.report.scatter import save_scatter, scatter_png
+
+        out = save_scatter(scatter_png(images, None, None, f"step {meta['step']}"), ns.out)
+    else:
+        out = save_grid(images, ns.out, columns=ns.columns)
     print(f"wrote {ns.n} samples from step {meta['step']} to {out}")
     return 0
 
