@@ -177,13 +177,11 @@ def cmd_data_preview(ns: argparse.Namespace) -> int:
         return 0
     if len(names) > 16:
         images, _ = data.batch(0, min(len(data), ns.per_class * 8), ns.seed)
-        columns = ns.per_class
     else:
         images, labels = data.preview(ns.per_class)
-        columns = ns.per_class
         shown = torch.bincount(labels, minlength=len(names)).tolist()
         print("rows: " + ", ".join(f"{n} ({c})" for n, c in zip(names, shown, strict=True)))
-    out = save_grid(images, ns.out, columns=columns)
+    out = save_grid(images, ns.out, columns=ns.per_class)
     counts = ""
     if hasattr(data, "class_counts") and len(names) <= 16:
         counts = "; set: " + ", ".join(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import torch
 
@@ -132,7 +134,7 @@ def build_unpaired(cfg: DataConfig, seed: int) -> UnpairedImages:
     for path in (cfg.path, cfg.path_b):
         loaded = load_folder(path, size, cfg.monochrome, cfg.workers)
         labels = torch.zeros(len(loaded.images), dtype=torch.long)
-        sets.append(DataSet(loaded.images, labels, [loaded.class_names[0]], cfg.image_size,
+        sets.append(DataSet(loaded.images, labels, [Path(path).name], cfg.image_size,
                             flip=cfg.flip, notes=loaded.notes))  # fmt: skip
     return UnpairedImages(*sets)
 

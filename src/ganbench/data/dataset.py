@@ -92,7 +92,7 @@ class DataSet:
         index = self._order(epoch, seed)[within * batch_size : (within + 1) * batch_size]
         items, labels = self.data[index], self.labels[index]
         if not self.is_image:
-            return items.clone(), labels
+            return items, labels
         return self._augment(to_float(items), torch_generator(seed, "augment", step)), labels
 
     def batches(self, start: int, batch_size: int, seed: int) -> Iterator[tuple[torch.Tensor, ...]]:
@@ -112,10 +112,7 @@ class DataSet:
                     for img, (y, x) in zip(images, offsets.tolist(), strict=True)
                 ]
             )
-        if self.flip:
-            mirrored = torch.rand(len(images), generator=generator) < 0.5
-            images = torch.where(mirrored[:, None, None, None], images.flip(-1), images)
-        return images
+        return random_flip(images, generator) if self.flip else images
 
     def preview(self, per_class: int) -> tuple[torch.Tensor, torch.Tensor]:
         """Up to ``per_class`` items of each class, class by class (floats, labels)."""
@@ -131,6 +128,12 @@ class DataSet:
             start = (items.shape[-1] - size) // 2
             items = items[..., start : start + size, start : start + size]
         return items, self.labels[index]
+
+
+def random_flip(images: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
+    """Mirror each image left-right with probability 1/2."""
+    mirrored = torch.rand(len(images), generator=generator) < 0.5
+    return torch.where(mirrored[:, None, None, None], images.flip(-1), images)
 
 
 def to_float(images: torch.Tensor) -> torch.Tensor:

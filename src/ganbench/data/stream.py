@@ -14,9 +14,9 @@ from dataclasses import dataclass, field
 import torch
 from torch.utils.data import DataLoader, Dataset, Sampler
 
-from ganbench.data.dataset import to_float
+from ganbench.data.dataset import random_flip, to_float
 from ganbench.errors import DataError
-from ganbench.seeding import derive_seed
+from ganbench.seeding import derive_seed, torch_generator
 
 
 class _Steps(Sampler[int]):
@@ -70,9 +70,7 @@ class StreamSet:
             return data, labels
         images = to_float(data)
         if self.flip:
-            g = torch.Generator().manual_seed(derive_seed(seed, "augment", step))
-            mirrored = torch.rand(len(images), generator=g) < 0.5
-            images = torch.where(mirrored[:, None, None, None], images.flip(-1), images)
+            images = random_flip(images, torch_generator(seed, "augment", step))
         return images, labels
 
     def batch(self, step: int, batch_size: int, seed: int) -> tuple[torch.Tensor, torch.Tensor]:
