@@ -19,3 +19,8 @@ class DataError(GanbenchError):
 
 class TrainingDiverged(GanbenchError):
     """Losses became NaN or infinite; the last good checkpoint is kept."""
+
+
+class EvaluationError(GanbenchError):
+    """A metric that cannot be computed as asked (missing weights, too few samples, a weak
+    oracle)."""
