@@ -100,18 +100,12 @@ def cmd_resume(ns: argparse.Namespace) -> int:
 def cmd_generate(ns: argparse.Namespace) -> int:
     import torch
 
-    from ganbench.models import build_models
     from ganbench.report.grid import save_grid
-    from ganbench.sampling import generate, latent_batch
-    from ganbench.training import checkpoint
+    from ganbench.sampling import generate, load_run_generator, truncated_latent_batch
     from ganbench.training.rundir import RunDir
 
     run = RunDir.open(ns.run_dir)
-    cfg = run.read_config()
-    stem = run.checkpoint_stem(ns.step) if ns.step is not None else None
-    tensors, meta = run.load_checkpoint(stem)
-    generator, _ = build_models(cfg)
-    generator.load_state_dict(checkpoint.subset(tensors, "generator."))
+    generator, cfg, meta = load_run_generator(run, ns.step, ema=not ns.no_ema)
     labels = None
     if ns.class_name is not None:
         if not cfg.conditional:
@@ -124,7 +118,10 @@ def cmd_generate(ns: argparse.Namespace) -> int:
         labels = torch.full((ns.n,), cfg.data.class_names.index(ns.class_name), dtype=torch.long)
     elif cfg.conditional:
         labels = torch.arange(ns.n) * len(cfg.data.class_names) // ns.n
-    z, labels = latent_batch(cfg, ns.n, ns.seed, labels)
+    truncation = ns.truncation if ns.truncation is not None else cfg.sampling.truncation
+    if truncation is not None and cfg.model.latent_distribution != "gaussian":
+        raise GanbenchError("--truncation applies to runs with a gaussian latent")
+    z, labels = truncated_latent_batch(cfg, ns.n, ns.seed, labels, truncation)
     images = generate(generator, z, labels)
     if cfg.data.kind == "points":
         from ganbench.report.scatter import save_scatter, scatter_png
@@ -132,7 +129,8 @@ def cmd_generate(ns: argparse.Namespace) -> int:
         out = save_scatter(scatter_png(images, None, None, f"step {meta['step']}"), ns.out)
     else:
         out = save_grid(images, ns.out, columns=ns.columns)
-    print(f"wrote {ns.n} samples from step {meta['step']} to {out}")
+    source = "EMA generator" if meta["weights"] == "ema" else "generator"
+    print(f"wrote {ns.n} samples of the {source} at step {meta['step']} to {out}")
     return 0
 
 
@@ -235,6 +233,16 @@ def _positive(text: str) -> int:
     return value
 
 
+def _positive_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"expected a positive number, got {text!r}")
+    return value
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="ganbench",
@@ -268,6 +276,14 @@ def build_parser() -> argparse.ArgumentParser:
     gen.add_argument("--seed", type=int, default=0, help="latent seed (default 0)")
     gen.add_argument("--step", type=int, help="checkpoint step (default: latest)")
     gen.add_argument("--columns", type=_positive, default=8)
+    gen.add_argument(
+        "--truncation",
+        type=_positive_float,
+        help="redraw latent entries beyond +-T (BigGAN; e.g. 0.5)",
+    )
+    gen.add_argument(
+        "--no-ema", action="store_true", help="use the raw generator even if the run kept an EMA"
+    )
     gen.add_argument("--out", default="generated.png", help="PNG to write")
     gen.set_defaults(func=cmd_generate)
 

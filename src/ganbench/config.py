@@ -261,6 +261,26 @@ class ModelConfig(_Section):
     init: Literal["normal", "xavier", "kaiming", "orthogonal", "default"] = "normal"
     mlp_hidden: int = Field(128, ge=1)
     mlp_layers: int = Field(1, ge=1, description="hidden layers of the MLP networks")
+    # Normalisation and stabilisation knobs; their sources are in docs/tricks.md.
+    g_norm: Literal["batch", "pixel", "none"] = Field(
+        "batch", description="generator normalisation: batch norm, PGGAN pixel norm, or none"
+    )
+    d_norm: Literal["batch", "layer", "none"] = Field(
+        "batch", description="discriminator normalisation (WGAN-GP wants layer or none)"
+    )
+    spectral_norm: Literal["none", "d", "both"] = Field(
+        "none", description="spectral normalisation (Miyato et al. 2018) of D, or of D and G"
+    )
+    equalised_lr: bool = Field(False, description="PGGAN's equalised learning rate (dcgan)")
+    minibatch_std: bool = Field(False, description="PGGAN's minibatch stddev channel in D")
+    minibatch_discrimination: int = Field(
+        0, ge=0, description="kernels of Salimans et al.'s minibatch discrimination (0: off)"
+    )
+    pack: int = Field(1, ge=1, description="PacGAN: D judges this many samples jointly")
+    self_attention: int | None = Field(
+        None, description="resolution of a SAGAN self-attention block in G and D (dcgan)"
+    )
+    d_dropout: float = Field(0.0, ge=0.0, lt=1.0, description="dropout after D's activations")
 
     @model_validator(mode="before")
     @classmethod
@@ -270,10 +290,68 @@ class ModelConfig(_Section):
         return values
 
 
-class ObjectiveConfig(_Section):
-    """The adversarial loss."""
+LOSS_NAMES = (
+    "minimax",
+    "non_saturating",
+    "least_squares",
+    "wasserstein",
+    "wgan_clip",
+    "wgan_gp",
+    "hinge",
+)
+CROSS_ENTROPY_LOSSES = ("minimax", "non_saturating")
+WASSERSTEIN_LOSSES = ("wasserstein", "wgan_clip", "wgan_gp")
+DIFFAUGMENT_POLICIES = ("color", "translation", "cutout")
 
-    loss: Literal["minimax", "non_saturating"] = "non_saturating"
+
+class ObjectiveConfig(_Section):
+    """The adversarial loss, its regularisers and the label tricks."""
+
+    loss: Literal[
+        "minimax", "non_saturating", "least_squares", "wasserstein", "wgan_clip", "wgan_gp", "hinge"
+    ] = "non_saturating"
+    ls_a: float = Field(0.0, description="least_squares: D's target for fakes")
+    ls_b: float = Field(1.0, description="least_squares: D's target for reals")
+    ls_c: float = Field(1.0, description="least_squares: G's target for its fakes")
+    clip: float = Field(0.01, gt=0, description="wgan_clip: weights clamped to [-clip, clip]")
+    gp_lambda: float = Field(10.0, ge=0, description="wgan_gp: gradient penalty weight")
+    r1_gamma: float = Field(0.0, ge=0, description="R1 penalty on real data (0: off)")
+    consistency: float = Field(0.0, ge=0, description="consistency regularisation weight")
+    consistency_on: Literal["real", "fake", "both"] = Field(
+        "real", description="images the consistency term sees (seed 004 used the fakes)"
+    )
+    instance_noise: float = Field(0.0, ge=0, description="std of noise added to D's inputs")
+    instance_noise_steps: int | None = Field(
+        None, ge=1, description="steps over which instance noise anneals to 0 (default: all)"
+    )
+    real_label: float = Field(1.0, description="D's label for reals (0.9: one-sided smoothing)")
+    fake_label: float = Field(0.0, description="D's label for fakes (> 0: two-sided smoothing)")
+    soft_labels: bool = Field(False, description="random labels: reals U(0.7,1.2), fakes U(0,0.3)")
+    label_flip: float = Field(0.0, ge=0, lt=0.5, description="share of D's labels swapped")
+    image_pool: int = Field(0, ge=0, description="past fakes kept for D (seed 004: 50)")
+    diffaugment: str | None = Field(
+        None, description="DiffAugment policy for D's inputs, e.g. color,translation,cutout"
+    )
+
+    @model_validator(mode="after")
+    def _check_policy(self) -> ObjectiveConfig:
+        if self.diffaugment:
+            unknown = [p for p in self.diffaugment.split(",") if p not in DIFFAUGMENT_POLICIES]
+            if unknown:
+                raise ValueError(
+                    f"objective.diffaugment: unknown policy {unknown[0]!r}; "
+                    f"allowed: {', '.join(DIFFAUGMENT_POLICIES)} (comma-separated)"
+                )
+        return self
+
+    @property
+    def label_tricks(self) -> bool:
+        return (
+            self.real_label != 1.0
+            or self.fake_label != 0.0
+            or self.soft_labels
+            or self.label_flip > 0
+        )
 
 
 class OptimiserConfig(_Section):
@@ -283,6 +361,10 @@ class OptimiserConfig(_Section):
     d_lr: float = Field(2e-4, gt=0)
     beta1: float = Field(0.5, ge=0, lt=1)
     beta2: float = Field(0.999, ge=0, lt=1)
+    lr_decay: Literal["none", "linear"] = Field(
+        "none", description="linear: both rates fall linearly to 0 by the last step (seed 004)"
+    )
+    lr_decay_start: int = Field(0, ge=0, description="step at which the decay begins")
 
 
 class ScheduleConfig(_Section):
@@ -291,6 +373,19 @@ class ScheduleConfig(_Section):
     steps: int = Field(700, ge=1, description="generator updates in the whole run")
     batch_size: int = Field(64, ge=1)
     precision: Literal["fp32", "bf16"] = "fp32"
+    d_steps: int = Field(1, ge=1, description="D updates per G update (WGAN's n_critic)")
+    ema: float = Field(
+        0.0, ge=0, lt=1, description="decay of an EMA copy of G used for samples (0: off)"
+    )
+    ema_start: int = Field(0, ge=0, description="step from which the EMA averages (copy before)")
+
+
+class SamplingConfig(_Section):
+    """How samples are drawn after training (generate, evaluate)."""
+
+    truncation: float | None = Field(
+        None, gt=0, description="BigGAN truncation: latent entries beyond +-t are redrawn"
+    )
 
 
 class LoggingConfig(_Section):
@@ -320,6 +415,7 @@ class Config(_Section):
     objective: ObjectiveConfig = Field(default_factory=ObjectiveConfig)
     optimiser: OptimiserConfig = Field(default_factory=OptimiserConfig)
     schedule: ScheduleConfig = Field(default_factory=ScheduleConfig)
+    sampling: SamplingConfig = Field(default_factory=SamplingConfig)
     logging: LoggingConfig = Field(default_factory=LoggingConfig)
 
     @model_validator(mode="after")
@@ -355,7 +451,18 @@ class Config(_Section):
                 f"classes ({classes}); additive conditioning tiles the label "
                 "over z, so raise model.latent_dim or use model.conditioning=embedding"
             )
+        from ganbench.compatibility import conflicts
+
+        problems = conflicts(self)
+        if problems:
+            raise ValueError("\n  ".join(problems))
         return self
+
+    def advisories(self) -> list[str]:
+        """Combinations that run but are probably not what the user wants, with the reason."""
+        from ganbench.compatibility import advisories
+
+        return advisories(self)
 
     @property
     def conditional(self) -> bool:

@@ -6,8 +6,10 @@ import torch
 from torch import nn
 
 from ganbench.config import Config
+from ganbench.errors import CheckpointError
 from ganbench.models import sample_latent
 from ganbench.seeding import derive_seed, torch_generator
+from ganbench.training.rundir import RunDir
 
 
 def latent_batch(
@@ -54,3 +56,38 @@ def generate(
         return torch.cat(chunks)
     finally:
         generator.train(was_training)
+
+
+def truncated_latent_batch(
+    cfg: Config, n: int, seed: int, labels: torch.Tensor | None, truncation: float | None
+) -> tuple[torch.Tensor, torch.Tensor | None]:
+    """:func:`latent_batch`, with entries beyond +-``truncation`` redrawn (BigGAN)."""
+    z, labels = latent_batch(cfg, n, seed, labels)
+    if truncation is not None:
+        from ganbench.models.truncation import truncate_latent
+
+        z = truncate_latent(z, truncation, torch_generator(seed, "truncation"))
+    return z, labels
+
+
+def load_run_generator(
+    run: RunDir, step: int | None = None, ema: bool = True
+) -> tuple[nn.Module, Config, dict]:
+    """A run's generator at its newest (or given) checkpoint: the EMA copy when the run kept
+    one and ``ema`` is true. Returns (generator, config, checkpoint metadata)."""
+    from ganbench.models import build_models
+    from ganbench.training import checkpoint
+
+    cfg = run.read_config()
+    stem = run.checkpoint_stem(step) if step is not None else None
+    tensors, meta = run.load_checkpoint(stem)
+    generator, _ = build_models(cfg)
+    prefix = "ema." if ema and any(k.startswith("ema.") for k in tensors) else "generator."
+    try:
+        generator.load_state_dict(checkpoint.subset(tensors, prefix))
+    except RuntimeError as exc:
+        raise CheckpointError(
+            f"the checkpoint in {run.path} does not fit the model its config builds: {exc}"
+        ) from None
+    meta["weights"] = prefix.rstrip(".")
+    return generator.eval(), cfg, meta

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import torch
 from torch import nn
+from torch.nn.utils.parametrizations import spectral_norm
 
 from ganbench.config import Config
 from ganbench.models.dcgan import DCGANDiscriminator, DCGANGenerator
@@ -30,13 +31,30 @@ def build_models(cfg: Config) -> tuple[nn.Module, nn.Module]:
     else:
         generator_cls, discriminator_cls = ARCHITECTURES[cfg.model.arch]
         shape = (cfg.image_size, cfg.data.channels, classes)
+    model = cfg.model
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(cfg.seed)
-        generator = generator_cls(cfg.model, *shape)
-        discriminator = discriminator_cls(cfg.model, *shape)
-        initialise(generator, cfg.model.init, cfg.model.leaky_slope)
-        initialise(discriminator, cfg.model.init, cfg.model.leaky_slope)
+        generator = generator_cls(model, *shape)
+        discriminator = discriminator_cls(model, *shape)
+        # Equalised layers keep N(0, 1) weights and scale at run time: no re-initialisation.
+        scheme = "default" if model.equalised_lr else model.init
+        initialise(generator, scheme, model.leaky_slope)
+        initialise(discriminator, scheme, model.leaky_slope)
+        if model.spectral_norm != "none":
+            apply_spectral_norm(discriminator)
+        if model.spectral_norm == "both":
+            apply_spectral_norm(generator)
     return generator, discriminator
+
+
+def apply_spectral_norm(module: nn.Module) -> nn.Module:
+    """Spectral normalisation (Miyato et al. 2018) of every conv and linear layer: each
+    weight is divided by its largest singular value, estimated by one power iteration per
+    training forward pass."""
+    for layer in list(module.modules()):
+        if isinstance(layer, nn.Conv2d | nn.ConvTranspose2d | nn.Linear):
+            spectral_norm(layer)
+    return module
 
 
 def sample_latent(

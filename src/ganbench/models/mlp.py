@@ -7,6 +7,7 @@ from torch import nn
 
 from ganbench.config import ModelConfig
 from ganbench.models.conditioning import ImageConditioner, LatentConditioner
+from ganbench.models.layers import MinibatchStdDev, pack
 
 
 class MLPGenerator(nn.Module):
@@ -32,24 +33,37 @@ class MLPGenerator(nn.Module):
 class MLPDiscriminator(nn.Module):
     def __init__(self, cfg: ModelConfig, image_size: int, channels: int, num_classes: int):
         super().__init__()
-        self.condition = ImageConditioner(cfg.conditioning, channels, image_size, num_classes)
+        self.pack = cfg.pack
+        self.condition = ImageConditioner(
+            cfg.conditioning, channels * cfg.pack, image_size, num_classes
+        )
         inputs = self.condition.out_channels * image_size * image_size
         self.net = nn.Sequential(
             nn.Flatten(),
             nn.Linear(inputs, cfg.mlp_hidden),
             nn.LeakyReLU(cfg.leaky_slope),
+            *_dropout(cfg.d_dropout),
             nn.Linear(cfg.mlp_hidden, 1),
         )
 
     def forward(self, images: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
-        """Logits, shape (B,)."""
+        """Logits, shape (B,), or (B/m,) for PacGAN packs of m."""
+        if self.pack > 1:
+            images = pack(images, self.pack)
         return self.net(self.condition(images, labels)).flatten()
 
 
-def _hidden_stack(inputs: int, width: int, layers: int, act: type[nn.Module] | nn.Module) -> list:
+def _dropout(rate: float) -> list[nn.Module]:
+    return [nn.Dropout(rate)] if rate > 0 else []
+
+
+def _hidden_stack(
+    inputs: int, width: int, layers: int, act: type[nn.Module] | nn.Module, dropout: float = 0.0
+) -> list:
     modules: list[nn.Module] = []
     for _ in range(layers):
         modules += [nn.Linear(inputs, width), act() if isinstance(act, type) else act]
+        modules += _dropout(dropout)
         inputs = width
     return modules
 
@@ -75,19 +89,27 @@ class PointGenerator(nn.Module):
 
 
 class PointDiscriminator(nn.Module):
-    """MLP from a point (plus a one-hot label when conditional) to a logit."""
+    """MLP from a point (plus a one-hot label when conditional) to a logit.
+
+    With ``pack`` = m it judges m points jointly (PacGAN); ``minibatch_std`` appends the
+    batch's feature spread before the last layer (PGGAN).
+    """
 
     def __init__(self, cfg: ModelConfig, dim: int, num_classes: int):
         super().__init__()
         self.num_classes = num_classes if cfg.conditioning != "none" else 0
+        self.pack = cfg.pack
         act = nn.LeakyReLU(cfg.leaky_slope)
-        self.net = nn.Sequential(
-            *_hidden_stack(dim + self.num_classes, cfg.mlp_hidden, cfg.mlp_layers, act),
-            nn.Linear(cfg.mlp_hidden, 1),
-        )
+        inputs = dim * cfg.pack + self.num_classes
+        hidden = _hidden_stack(inputs, cfg.mlp_hidden, cfg.mlp_layers, act, cfg.d_dropout)
+        head: list[nn.Module] = [MinibatchStdDev()] if cfg.minibatch_std else []
+        width = cfg.mlp_hidden + (1 if cfg.minibatch_std else 0)
+        self.net = nn.Sequential(*hidden, *head, nn.Linear(width, 1))
 
     def forward(self, points: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
-        """Logits, shape (B,)."""
+        """Logits, shape (B,), or (B/m,) for packs of m."""
+        if self.pack > 1:
+            points = pack(points, self.pack)
         if self.num_classes and labels is not None:
             onehot = torch.nn.functional.one_hot(labels, self.num_classes).to(points.dtype)
             points = torch.cat([points, onehot], dim=1)

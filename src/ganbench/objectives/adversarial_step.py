@@ -1,4 +1,4 @@
-"""The alternating update shared by vanilla, DCGAN and conditional GANs: D step, then G step.
+"""The alternating update shared by every loss: ``d_steps`` D updates, then one G update.
 
 Differences from the textbook loop (pytorch/examples dcgan), none of which changes the maths:
 - D's parameters are frozen during the G step, so its backward pass computes only the
@@ -9,18 +9,33 @@ Differences from the textbook loop (pytorch/examples dcgan), none of which chang
   in (a DCGAN step ~10% faster); only the summation order within a convolution changes;
 - precision="bf16" computes in fp32 on CPUs without native bf16 kernels (see
   :mod:`ganbench.training.precision`).
+
+Randomness of the tricks (label noise, instance noise, augmentation, interpolates) comes from
+a generator seeded by (run seed, step), so a resumed run repeats it without saved state.
 """
 
 from __future__ import annotations
 
 import contextlib
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 
 import torch
 from torch import nn
 
 from ganbench.models import sample_latent
+from ganbench.models.ema import EMAGenerator
+from ganbench.objectives.augment import cr_augment, diff_augment
+from ganbench.objectives.labels import LabelTricks
 from ganbench.objectives.losses import AdversarialLoss
+from ganbench.objectives.regularisers import (
+    add_instance_noise,
+    consistency_penalty,
+    instance_noise_std,
+    r1_penalty,
+)
+from ganbench.seeding import torch_generator
+from ganbench.training.image_pool import ImagePool
 from ganbench.training.precision import autocast, compute_dtype
 
 
@@ -33,6 +48,22 @@ class GANState:
     g_optimiser: torch.optim.Optimizer
     d_optimiser: torch.optim.Optimizer
     latent_rng: torch.Generator
+    ema: EMAGenerator | None = None
+    image_pool: ImagePool | None = None
+
+
+@dataclass
+class Tricks:
+    """The D-side tricks of an objective config, resolved for the step."""
+
+    labels: LabelTricks = field(default_factory=LabelTricks)
+    r1_gamma: float = 0.0
+    consistency: float = 0.0
+    consistency_on: str = "real"
+    instance_noise: float = 0.0
+    instance_noise_steps: int = 1
+    diffaugment: str | None = None
+    d_steps: int = 1
 
 
 class AdversarialStep:
@@ -44,6 +75,8 @@ class AdversarialStep:
         conditional: bool,
         device: torch.device,
         precision: str = "fp32",
+        tricks: Tricks | None = None,
+        seed: int = 0,
     ):
         self.loss = loss
         self.latent_dim, self.latent_distribution = latent_dim, latent_distribution
@@ -51,6 +84,8 @@ class AdversarialStep:
         self.device = device
         self.dtype = compute_dtype(precision, device)
         self.channels_last = device.type == "cpu"
+        self.tricks = tricks or Tricks()
+        self.seed = seed
 
     def _autocast(self) -> contextlib.AbstractContextManager:
         return autocast(self.dtype, self.device)
@@ -61,48 +96,140 @@ class AdversarialStep:
             return images.contiguous(memory_format=torch.channels_last)
         return images
 
+    def _d_input(self, x: torch.Tensor, step: int, rng: torch.Generator) -> torch.Tensor:
+        """What D sees of a batch: augmented, noised, laid out."""
+        t = self.tricks
+        if t.diffaugment:
+            x = diff_augment(x, t.diffaugment, rng)
+        std = instance_noise_std(step, t.instance_noise, t.instance_noise_steps)
+        return self._layout(add_instance_noise(x, std, rng))
+
     def __call__(
-        self, state: GANState, real: torch.Tensor, labels: torch.Tensor
+        self,
+        state: GANState,
+        batches: list[tuple[torch.Tensor, torch.Tensor]],
+        step: int = 0,
     ) -> dict[str, torch.Tensor]:
-        G, D = state.generator, state.discriminator
+        """One G step after ``len(batches)`` D steps (one real batch each); ``step`` counts
+        the G steps done before this one."""
+        stats: dict[str, torch.Tensor] = {}
+        fake = labels = None
+        for k, (real, labels) in enumerate(batches):
+            last = k == len(batches) - 1
+            stats, fake = self._d_step(state, real, labels, step, k, keep_graph=last)
+        assert fake is not None and labels is not None, "at least one real batch is needed"
+        stats.update(self._g_step(state, fake, labels, step))
+        return stats
+
+    def _d_step(
+        self,
+        state: GANState,
+        real: torch.Tensor,
+        labels: torch.Tensor,
+        step: int,
+        k: int,
+        keep_graph: bool,
+    ) -> tuple[dict[str, torch.Tensor], torch.Tensor]:
+        G, D, t = state.generator, state.discriminator, self.tricks
+        rng = torch_generator(self.seed, "d-step", step, k)
         y = labels if self.conditional else None
         z = sample_latent(
             len(real), self.latent_dim, self.latent_distribution, state.latent_rng
         ).to(self.device)
 
-        # Discriminator: real and fake batches pass separately (batch norm sees each alone).
         state.d_optimiser.zero_grad(set_to_none=True)
-        real = self._layout(real)
+        with torch.set_grad_enabled(keep_graph), self._autocast():
+            fake = G(z, y)
+        shown_fake = fake.detach()
+        if state.image_pool is not None:
+            shown_fake = state.image_pool.query(shown_fake)
+        real_in = self._d_input(real, step, rng)
+        fake_in = self._d_input(shown_fake, step, rng)
+        # Real and fake batches pass separately (batch norm sees each alone).
         with self._autocast():
-            fake = self._layout(G(z, y))
-            real_logits = D(real, y).float()
-            fake_logits = D(fake.detach(), y).float()
-        d_real = self.loss.d_real(real_logits)
-        d_fake = self.loss.d_fake(fake_logits)
-        (d_real + d_fake).backward()
+            real_logits = D(real_in, y).float()
+            fake_logits = D(fake_in, y).float()
+        real_target = fake_target = None
+        if t.labels.active:
+            real_target, fake_target = t.labels.targets(len(real_logits), rng)
+            real_target, fake_target = real_target.to(self.device), fake_target.to(self.device)
+        d_real = self.loss.d_real(real_logits, real_target)
+        d_fake = self.loss.d_fake(fake_logits, fake_target)
+        total = d_real + d_fake
+        stats: dict[str, torch.Tensor] = {}
+        for name, term in self._penalties(D, real_in, fake_in, real_logits, fake_logits, y, rng):
+            total = total + term
+            stats[name] = term.detach()
+        total.backward()
         state.d_optimiser.step()
+        self.loss.after_d_step(D)
 
-        # Generator: through the updated D, whose own weight gradients are not needed.
+        real_logits, fake_logits = real_logits.detach(), fake_logits.detach()
+        threshold = self.loss.threshold
+        stats.update(
+            {
+                "d_loss_real": d_real.detach(),
+                "d_loss_fake": d_fake.detach(),
+                "d_loss": total.detach(),
+                "d_real": self.loss.readable(real_logits).mean(),
+                "d_fake": self.loss.readable(fake_logits).mean(),
+                "d_acc_real": (real_logits > threshold).float().mean(),
+                "d_acc_fake": (fake_logits < threshold).float().mean(),
+            }
+        )
+        return stats, fake
+
+    def _penalties(
+        self,
+        D: nn.Module,
+        real_in: torch.Tensor,
+        fake_in: torch.Tensor,
+        real_logits: torch.Tensor,
+        fake_logits: torch.Tensor,
+        y: torch.Tensor | None,
+        rng: torch.Generator,
+    ) -> list[tuple[str, torch.Tensor]]:
+        t = self.tricks
+        terms: list[tuple[str, torch.Tensor]] = []
+        gp = self.loss.penalty(D, real_in, fake_in, y, rng)
+        if gp is not None:
+            terms.append(("d_gradient_penalty", gp))
+        if t.r1_gamma > 0:
+            terms.append(("d_r1", r1_penalty(D, real_in, y, t.r1_gamma)))
+        if t.consistency > 0:
+            transform: Callable = cr_augment
+            cr = torch.zeros((), device=real_logits.device)
+            if t.consistency_on in ("real", "both"):
+                cr = cr + consistency_penalty(
+                    D, real_in, real_logits, y, t.consistency, transform, rng
+                )
+            if t.consistency_on in ("fake", "both"):
+                cr = cr + consistency_penalty(
+                    D, fake_in, fake_logits, y, t.consistency, transform, rng
+                )
+            terms.append(("d_consistency", cr))
+        return terms
+
+    def _g_step(
+        self, state: GANState, fake: torch.Tensor, labels: torch.Tensor, step: int
+    ) -> dict[str, torch.Tensor]:
+        """Through the updated D, whose own weight gradients are not needed."""
+        D = state.discriminator
+        y = labels if self.conditional else None
+        rng = torch_generator(self.seed, "g-step", step)
         state.g_optimiser.zero_grad(set_to_none=True)
         D.requires_grad_(False)
         try:
             with self._autocast():
-                g_logits = D(fake, y).float()
+                g_logits = D(self._d_input(fake, step, rng), y).float()
             g_loss = self.loss.g_loss(g_logits)
             g_loss.backward()
         finally:
             D.requires_grad_(True)
         state.g_optimiser.step()
-
-        real_logits, fake_logits = real_logits.detach(), fake_logits.detach()
+        if state.ema is not None:
+            state.ema.update(state.generator, step + 1)
         return {
-            "d_loss_real": d_real.detach(),
-            "d_loss_fake": d_fake.detach(),
-            "d_loss": (d_real + d_fake).detach(),
             "g_loss": g_loss.detach(),
-            "d_real": torch.sigmoid(real_logits).mean(),
-            "d_fake": torch.sigmoid(fake_logits).mean(),
-            "d_fake_after": torch.sigmoid(g_logits.detach()).mean(),
-            "d_acc_real": (real_logits > 0).float().mean(),
-            "d_acc_fake": (fake_logits < 0).float().mean(),
+            "d_fake_after": self.loss.readable(g_logits.detach()).mean(),
         }

@@ -21,14 +21,17 @@ from ganbench.config import Config, config_differences
 from ganbench.data.build import build_dataset
 from ganbench.errors import CheckpointError, ConfigError, TrainingDiverged
 from ganbench.models import build_models
+from ganbench.models.ema import EMAGenerator
 from ganbench.objectives import build_loss
-from ganbench.objectives.adversarial_step import AdversarialStep, GANState
+from ganbench.objectives.adversarial_step import AdversarialStep, GANState, Tricks
+from ganbench.objectives.labels import LabelTricks
 from ganbench.report.grid import grid_array, save_grid
 from ganbench.report.plots import write_curves
 from ganbench.report.scatter import png_array, save_scatter, scatter_png
 from ganbench.sampling import fixed_grid_latents, generate
 from ganbench.seeding import torch_generator
 from ganbench.training import checkpoint
+from ganbench.training.image_pool import ImagePool
 from ganbench.training.logger import RunLogger
 from ganbench.training.rundir import RunDir
 
@@ -81,11 +84,15 @@ class Trainer:
         self.data = build_dataset(cfg.data, cfg.seed)
         for note in self.data.notes:
             print(f"data: {note}", file=sys.stderr)
-        self.steps_per_epoch = self.data.steps_per_epoch(cfg.schedule.batch_size)
+        for note in cfg.advisories():
+            print(f"config: {note}", file=sys.stderr)
+        # Data batches per epoch; each G step consumes d_steps of them.
+        self.batches_per_epoch = self.data.steps_per_epoch(cfg.schedule.batch_size)
+        self.steps_per_epoch = max(1, self.batches_per_epoch // cfg.schedule.d_steps)
         generator, discriminator = build_models(cfg)
         generator.to(self.device)
         discriminator.to(self.device)
-        opt = cfg.optimiser
+        opt, obj, sched = cfg.optimiser, cfg.objective, cfg.schedule
         betas = (opt.beta1, opt.beta2)
         self.state = GANState(
             generator=generator,
@@ -93,14 +100,35 @@ class Trainer:
             g_optimiser=torch.optim.Adam(generator.parameters(), lr=opt.g_lr, betas=betas),
             d_optimiser=torch.optim.Adam(discriminator.parameters(), lr=opt.d_lr, betas=betas),
             latent_rng=torch_generator(cfg.seed, "latent"),
+            ema=EMAGenerator(generator, sched.ema, sched.ema_start) if sched.ema > 0 else None,
+            image_pool=(
+                ImagePool(obj.image_pool, torch_generator(cfg.seed, "image-pool"))
+                if obj.image_pool
+                else None
+            ),
+        )
+        loss = build_loss(
+            obj.loss, a=obj.ls_a, b=obj.ls_b, c=obj.ls_c, clip=obj.clip, gp_lambda=obj.gp_lambda
+        )
+        tricks = Tricks(
+            labels=LabelTricks(obj.real_label, obj.fake_label, obj.soft_labels, obj.label_flip),
+            r1_gamma=obj.r1_gamma,
+            consistency=obj.consistency,
+            consistency_on=obj.consistency_on,
+            instance_noise=obj.instance_noise,
+            instance_noise_steps=obj.instance_noise_steps or sched.steps,
+            diffaugment=obj.diffaugment,
+            d_steps=sched.d_steps,
         )
         self.update = AdversarialStep(
-            build_loss(cfg.objective.loss),
+            loss,
             cfg.model.latent_dim,
             cfg.model.latent_distribution,
             cfg.conditional,
             self.device,
-            cfg.schedule.precision,
+            sched.precision,
+            tricks,
+            cfg.seed,
         )
         self.step = 0
         self.grid_z, self.grid_labels = fixed_grid_latents(cfg)
@@ -116,6 +144,12 @@ class Trainer:
             "rng.latent": s.latent_rng.get_state(),
             "rng.torch": torch.get_rng_state(),
         }
+        if s.ema is not None:
+            tensors.update(checkpoint.prefixed("ema.", s.ema.state_dict()))
+        pool_meta = None
+        if s.image_pool is not None:
+            pool_tensors, pool_meta = s.image_pool.state()
+            tensors.update(checkpoint.prefixed("image_pool.", pool_tensors))
         optimisers = {}
         for name, optimiser in (("generator", s.g_optimiser), ("discriminator", s.d_optimiser)):
             flat, meta = checkpoint.optimiser_to_flat(name, optimiser)
@@ -123,8 +157,9 @@ class Trainer:
             optimisers[name] = meta
         meta = {
             "step": self.step,
-            "epoch": self.step // self.steps_per_epoch,
+            "epoch": self.epoch,
             "config_digest": self.cfg.digest(),
+            "image_pool": pool_meta,
             "config": self.cfg.to_dict(),
             "optimisers": optimisers,
             "ganbench_version": __version__,
@@ -151,7 +186,12 @@ class Trainer:
             s.discriminator.load_state_dict(checkpoint.subset(tensors, "discriminator."))
             for name, optimiser in (("generator", s.g_optimiser), ("discriminator", s.d_optimiser)):
                 checkpoint.optimiser_from_flat(name, optimiser, tensors, meta["optimisers"][name])
-        except (RuntimeError, KeyError, ValueError) as exc:
+            if s.ema is not None:
+                s.ema.load_state_dict(checkpoint.subset(tensors, "ema."))
+            if s.image_pool is not None:
+                pool_tensors = checkpoint.subset(tensors, "image_pool.")
+                s.image_pool.load_state(pool_tensors, meta["image_pool"])
+        except (RuntimeError, KeyError, ValueError, TypeError) as exc:
             raise CheckpointError(
                 f"the checkpoint does not fit the model built from the config: {exc}"
             ) from None
@@ -162,9 +202,29 @@ class Trainer:
         return self.step
 
     # outputs ----------------------------------------------------------------------------
+    @property
+    def epoch(self) -> int:
+        return self.step * self.cfg.schedule.d_steps // self.batches_per_epoch
+
+    @property
+    def sampling_generator(self) -> torch.nn.Module:
+        """The generator samples and evaluation come from: the EMA copy when there is one."""
+        return self.state.ema.model if self.state.ema is not None else self.state.generator
+
+    def set_learning_rates(self) -> None:
+        """Linear decay to zero by the last step, from ``lr_decay_start`` (seed 004)."""
+        opt = self.cfg.optimiser
+        factor = lr_factor(self.step, opt.lr_decay, opt.lr_decay_start, self.cfg.schedule.steps)
+        for optimiser, base in (
+            (self.state.g_optimiser, opt.g_lr),
+            (self.state.d_optimiser, opt.d_lr),
+        ):
+            for group in optimiser.param_groups:
+                group["lr"] = base * factor
+
     def write_samples(self, logger: RunLogger) -> Path:
-        images = generate(self.state.generator, self.grid_z, self.grid_labels)
-        epoch = self.step // self.steps_per_epoch
+        images = generate(self.sampling_generator, self.grid_z, self.grid_labels)
+        epoch = self.epoch
         stem = self.run.samples_dir / f"step-{self.step:07d}-epoch-{epoch:03d}.png"
         if self.cfg.data.kind == "points":
             if self.real_points is None:
@@ -179,7 +239,7 @@ class Trainer:
         return path
 
     def _record(self, sums: dict[str, torch.Tensor], count: int, seconds: float) -> dict:
-        record: dict = {"step": self.step, "epoch": self.step // self.steps_per_epoch}
+        record: dict = {"step": self.step, "epoch": self.epoch}
         record.update({k: v.item() / count for k, v in sums.items()})
         record["lr_g"] = self.state.g_optimiser.param_groups[0]["lr"]
         record["lr_d"] = self.state.d_optimiser.param_groups[0]["lr"]
@@ -204,10 +264,14 @@ class Trainer:
             with stop_requests() as stop:
                 if self.step == 0:
                     self.write_samples(logger)
-                batches = self.data.batches(self.step, batch_size, cfg.seed)
+                d_steps = cfg.schedule.d_steps
+                batches = self.data.batches(self.step * d_steps, batch_size, cfg.seed)
                 while self.step < until_step and not stop["stop"]:
-                    real, labels = next(batches)
-                    stats = self.update(self.state, real.to(self.device), labels.to(self.device))
+                    self.set_learning_rates()
+                    real_batches = [
+                        tuple(t.to(self.device) for t in next(batches)) for _ in range(d_steps)
+                    ]
+                    stats = self.update(self.state, real_batches, self.step)
                     self.step += 1
                     last_saved = None
                     for key, value in stats.items():
@@ -240,6 +304,13 @@ class Trainer:
         seconds = time.perf_counter() - started
         images = (self.step - start_step) * batch_size
         return FitResult(start_step, self.step, interrupted, seconds, images / seconds, last_saved)
+
+
+def lr_factor(step: int, decay: str, start: int, total: int) -> float:
+    """1 until ``start``, then falling linearly to 0 at ``total`` (``decay=linear``)."""
+    if decay == "none" or step < start:
+        return 1.0
+    return max(0.0, 1.0 - (step - start) / max(1, total - start))
 
 
 def _check_finite(record: dict, run: RunDir) -> None:

@@ -1,0 +1,119 @@
+"""Which tricks do not go together, and why: refused (errors) or flagged (advisories)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from ganbench.config import Config
+
+_DCGAN_ONLY = ("equalised_lr", "minibatch_discrimination", "self_attention")
+
+
+def conflicts(cfg: Config) -> list[str]:
+    """Combinations that cannot work; each message names the keys and a way out."""
+    from ganbench.config import CROSS_ENTROPY_LOSSES
+    from ganbench.models.dcgan import stage_resolutions
+
+    m, o, s = cfg.model, cfg.objective, cfg.schedule
+    problems: list[str] = []
+    if o.loss == "wgan_clip" and m.spectral_norm != "none":
+        problems.append(
+            "objective.loss=wgan_clip with model.spectral_norm: clipping the weights undoes "
+            "the spectral normalisation (two Lipschitz constraints fight); use loss=wasserstein "
+            "with spectral_norm (WGAN-SN) or wgan_clip without it"
+        )
+    if o.label_tricks and o.loss not in CROSS_ENTROPY_LOSSES:
+        problems.append(
+            f"label smoothing, soft or flipped labels apply to the cross-entropy losses "
+            f"({', '.join(CROSS_ENTROPY_LOSSES)}), not to objective.loss={o.loss}"
+            + (
+                " (set its targets with objective.ls_a/ls_b/ls_c)"
+                if o.loss == "least_squares"
+                else ""
+            )
+        )
+    if o.real_label <= o.fake_label and not o.soft_labels:
+        problems.append(
+            f"objective.real_label={o.real_label} must exceed objective.fake_label={o.fake_label}"
+        )
+    if m.pack > 1:
+        if s.batch_size % m.pack:
+            problems.append(
+                f"model.pack={m.pack} must divide schedule.batch_size={s.batch_size}: "
+                "D judges packs of that many samples"
+            )
+        if cfg.conditional:
+            problems.append(
+                "model.pack>1 mixes classes in one pack, which a conditional D cannot judge; "
+                "set model.conditioning=none or pack=1"
+            )
+    if o.image_pool and cfg.conditional:
+        problems.append(
+            "objective.image_pool replays past fakes without their labels; use it with "
+            "model.conditioning=none"
+        )
+    if cfg.data.kind == "points":
+        if o.diffaugment or o.consistency:
+            problems.append(
+                "objective.diffaugment and objective.consistency transform images; "
+                f"data.source={cfg.data.source} yields points"
+            )
+        for key in _DCGAN_ONLY:
+            if getattr(m, key):
+                problems.append(f"model.{key} is built into the dcgan architecture only")
+        if m.g_norm == "pixel":
+            problems.append("model.g_norm=pixel is built into the dcgan architecture only")
+    elif m.arch == "mlp":
+        for key in (*_DCGAN_ONLY, "minibatch_std"):
+            if getattr(m, key):
+                problems.append(f"model.{key} is built into the dcgan architecture only")
+    if m.self_attention is not None and m.arch == "dcgan" and cfg.data.kind == "image":
+        allowed = stage_resolutions(cfg.image_size)
+        if m.self_attention not in allowed:
+            problems.append(
+                f"model.self_attention={m.self_attention} is not an inner resolution of a "
+                f"{cfg.image_size}-px dcgan; allowed: {', '.join(map(str, allowed))}"
+            )
+    if cfg.sampling.truncation is not None and m.latent_distribution != "gaussian":
+        problems.append(
+            "sampling.truncation applies to a gaussian latent (model.latent_distribution)"
+        )
+    return problems
+
+
+def advisories(cfg: Config) -> list[str]:
+    from ganbench.config import WASSERSTEIN_LOSSES
+
+    m, o = cfg.model, cfg.objective
+    notes: list[str] = []
+    critic = o.loss in WASSERSTEIN_LOSSES
+    if o.loss == "wgan_gp" and m.d_norm == "batch":
+        notes.append(
+            "wgan_gp with batch norm in D: the penalty assumes each sample's score depends on "
+            "that sample alone (Gulrajani et al. use layer norm); consider model.d_norm=layer"
+        )
+    if o.loss == "wasserstein" and m.spectral_norm == "none":
+        notes.append(
+            "loss=wasserstein without a Lipschitz constraint: add model.spectral_norm=d, or use "
+            "wgan_gp / wgan_clip"
+        )
+    if (critic or o.loss == "hinge") and m.d_final_activation:
+        notes.append(
+            f"loss={o.loss} reads D's raw output as a score, but model.d_final_activation "
+            "squashes it; set d_final_activation=false"
+        )
+    sched = cfg.schedule
+    if sched.ema > 0 and sched.ema_start >= sched.steps:
+        notes.append(
+            f"schedule.ema_start={sched.ema_start} is not before the last step ({sched.steps}): "
+            "the EMA generator will equal G"
+        )
+    if o.loss == "wgan_gp" and o.r1_gamma > 0:
+        notes.append("wgan_gp and r1_gamma both penalise D's input gradients; keep one")
+    if critic and cfg.schedule.d_steps == 1:
+        notes.append(
+            "Wasserstein critics are usually trained several steps per G step "
+            "(schedule.d_steps=5 in the WGAN papers)"
+        )
+    return notes
