@@ -45,10 +45,10 @@ def consumption(steps: int) -> float:
     )
     real = torch.rand(64, 3, 64, 64) * 2 - 1
     labels = torch.arange(64) % 4
-    update(state, real, labels)  # warm-up
+    update(state, [(real, labels)])  # warm-up
     start = time.perf_counter()
     for _ in range(steps):
-        update(state, real, labels)
+        update(state, [(real, labels)])
     return steps * 64 / (time.perf_counter() - start)
 
 

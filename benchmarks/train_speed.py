@@ -162,7 +162,7 @@ def ganbench_step(overrides: list[str], precision: str) -> Step:
         torch.device("cpu"),
         precision,
     )
-    return lambda real, labels: update(state, real, labels)
+    return lambda real, labels: update(state, [(real, labels)])
 
 
 # Measurement -------------------------------------------------------------------------------
