@@ -88,7 +88,8 @@ def advisories(cfg: Config) -> list[str]:
     m, o = cfg.model, cfg.objective
     notes: list[str] = []
     critic = o.loss in WASSERSTEIN_LOSSES
-    if o.loss == "wgan_gp" and m.d_norm == "batch":
+    batch_norm_d = m.arch == "dcgan" and cfg.data.kind == "image" and m.d_norm == "batch"
+    if o.loss == "wgan_gp" and batch_norm_d:
         notes.append(
             "wgan_gp with batch norm in D: the penalty assumes each sample's score depends on "
             "that sample alone (Gulrajani et al. use layer norm); consider model.d_norm=layer"
