@@ -1,0 +1,83 @@
+"""evaluate(): values with their real-vs-real floor and noise reference; `ganbench evaluate`."""
+
+import json
+import math
+from pathlib import Path
+
+import pytest
+import torch
+
+from ganbench.cli import main
+from ganbench.config import load_config
+from ganbench.errors import EvaluationError
+from ganbench.metrics.evaluate import _real_sample, evaluate, flatten
+
+SHAPES = load_config(None, ["data.image_size=32"]).data
+
+
+@pytest.fixture(scope="module")
+def oracle_cache(tmp_path_factory):
+    return tmp_path_factory.mktemp("oracles")
+
+
+def test_real_images_score_at_the_floor_and_noise_far_from_it(oracle_cache):
+    def perfect(n):  # a disjoint real draw: the best a generator can do
+        images, labels, _ = _real_sample(SHAPES, n, seed=99)
+        return images, labels
+
+    def one_class(n):
+        images, labels, _ = _real_sample(SHAPES, 4 * n, seed=98)
+        keep = (labels == 0).nonzero().flatten()[:n]
+        return images[keep]
+
+    good = evaluate(perfect, SHAPES, n=200, cache_dir=oracle_cache)
+    bad = evaluate(one_class, SHAPES, n=200, cache_dir=oracle_cache)
+    floor = good["floors"]["real_vs_real"]
+    assert good["metrics"]["fd_oracle"] < 3 * floor["fd_oracle"] + 1e-3
+    assert good["metrics"]["fd_oracle"] < 0.1 * good["floors"]["noise"]["fd_oracle"]
+    assert good["metrics"]["classes"]["modes_covered"] == 4
+    assert good["metrics"]["conditional_accuracy"] > 0.95
+    assert bad["metrics"]["classes"]["modes_covered"] == 1
+    # one class generated, real classes ~uniform over 4: KL(generated || real) = log 4
+    assert bad["metrics"]["classes"]["kl_forward"] == pytest.approx(math.log(4), abs=0.15)
+    assert bad["metrics"]["fd_oracle"] > 10 * good["metrics"]["fd_oracle"]
+    assert good["feature_network"]["name"].startswith("oracle-shapes")
+
+
+def test_toy_metrics_on_exact_centres_and_noise():
+    ring = load_config("ring-gan").data
+    _, _, dataset = _real_sample(ring, 8, seed=0)
+    centres = dataset.centres
+
+    result = evaluate(lambda n: centres.repeat(n // 8 + 1, 1)[:n], ring, n=2500)
+    toy = result["metrics"]["toy"]
+    assert toy["modes_covered"] == 8 and toy["high_quality"] == 1.0
+    assert toy["reverse_kl"] == pytest.approx(0.0, abs=1e-3)
+    assert result["floors"]["noise"]["toy"]["high_quality"] < 0.05
+    assert result["floors"]["real"]["toy"]["high_quality"] > 0.95
+
+
+def test_unknown_metric_and_unsupported_source_are_refused():
+    with pytest.raises(EvaluationError, match="allowed: classes"):
+        evaluate(lambda n: torch.zeros(n, 3, 32, 32), SHAPES, metrics=["fid"])
+    curve = load_config("curve-gan").data
+    with pytest.raises(EvaluationError, match="no evaluation"):
+        evaluate(lambda n: torch.zeros(n, 2), curve)
+
+
+def test_evaluate_command_writes_eval_json(tiny, oracle_cache, monkeypatch, capsys):
+    monkeypatch.setenv("GANBENCH_CACHE", str(oracle_cache))
+    assert main(["train", *tiny, "schedule.steps=2"]) == 0
+    run = Path(tiny[-2].split("=", 1)[1]) / "tiny"
+    capsys.readouterr()
+    assert main(["evaluate", str(run), "--n", "64", "--metrics", "classes,fd,swd"]) == 0
+    out = capsys.readouterr().out
+    assert "fd_oracle" in out and "real floor" in out
+    result = json.loads((run / "eval.json").read_text())
+    assert result["samples"] == 64 and result["step"] == 2
+    assert {"fd_oracle", "swd", "classes"} <= result["metrics"].keys()
+    assert "fd_oracle" in result["floors"]["real_vs_real"]
+    assert len(result["feature_network"]["checksum"]) == 64
+    assert "classes.modes_covered" in flatten(result["metrics"])
+    assert main(["evaluate", str(run), "--metrics", "fid"]) == 2
+    assert "unknown metric" in capsys.readouterr().err
