@@ -81,3 +81,29 @@ def test_evaluate_command_writes_eval_json(tiny, oracle_cache, monkeypatch, caps
     assert "classes.modes_covered" in flatten(result["metrics"])
     assert main(["evaluate", str(run), "--metrics", "fid"]) == 2
     assert "unknown metric" in capsys.readouterr().err
+
+
+def test_training_evaluates_every_n_steps(tiny, oracle_cache, monkeypatch):
+    monkeypatch.setenv("GANBENCH_CACHE", str(oracle_cache))
+    overrides = [*tiny, "schedule.steps=4", "evaluation.every=2", "evaluation.samples=32"]
+    assert main(["train", *overrides]) == 0
+    run = Path(tiny[-2].split("=", 1)[1]) / "tiny"
+    lines = [json.loads(x) for x in (run / "metrics.jsonl").read_text().splitlines()]
+    evals = [r for r in lines if "eval_fd_oracle" in r]
+    assert [r["step"] for r in evals] == [2, 4]
+    assert all(r["eval_classes_modes_total"] == 4 for r in evals)
+
+
+def test_ring_training_logs_toy_metrics(tmp_path):
+    overrides = [
+        "schedule.steps=4",
+        "evaluation.every=4",
+        "evaluation.samples=100",
+        "logging.progress=false",
+        f"logging.root={tmp_path}",
+        "logging.name=ring",
+    ]
+    assert main(["train", "ring-gan", *overrides]) == 0
+    lines = (tmp_path / "ring" / "metrics.jsonl").read_text().splitlines()
+    evals = [json.loads(x) for x in lines if "eval_toy_modes_covered" in x]
+    assert len(evals) == 1 and evals[0]["eval_toy_modes_total"] == 8

@@ -388,6 +388,18 @@ class SamplingConfig(_Section):
     )
 
 
+class EvaluationConfig(_Section):
+    """Evaluation during training (``ganbench evaluate`` scores a finished run)."""
+
+    every: int | None = Field(
+        None, ge=1, description="steps between evaluations during training (default: off)"
+    )
+    samples: int = Field(500, ge=10, description="generated samples per evaluation")
+    metrics: list[str] | None = Field(
+        None, description="default: class metrics, FD and KID in oracle space; toy metrics for 2D"
+    )
+
+
 class LoggingConfig(_Section):
     """What the run directory receives, and how often."""
 
@@ -416,6 +428,7 @@ class Config(_Section):
     optimiser: OptimiserConfig = Field(default_factory=OptimiserConfig)
     schedule: ScheduleConfig = Field(default_factory=ScheduleConfig)
     sampling: SamplingConfig = Field(default_factory=SamplingConfig)
+    evaluation: EvaluationConfig = Field(default_factory=EvaluationConfig)
     logging: LoggingConfig = Field(default_factory=LoggingConfig)
 
     @model_validator(mode="after")
@@ -481,7 +494,8 @@ class Config(_Section):
     def digest(self) -> str:
         """A hash of everything that shapes the trained weights (not how long or how logged)."""
         tree = self.to_dict()
-        tree.pop("logging")
+        for section in ("logging", "sampling", "evaluation"):
+            tree.pop(section)
         tree["schedule"].pop("steps")
         blob = json.dumps(tree, sort_keys=True).encode()
         return hashlib.sha256(blob).hexdigest()[:16]

@@ -24,7 +24,9 @@ class RunLogger:
             step = record["step"]
             for key, value in record.items():
                 if key not in ("step", "epoch", "time") and isinstance(value, int | float):
-                    group = "loss" if "loss" in key else "train"
+                    group = (
+                        "eval" if key.startswith("eval_") else "loss" if "loss" in key else "train"
+                    )
                     self.writer.add_scalar(f"{group}/{key}", value, step)
 
     def image(self, tag: str, grid: np.ndarray, step: int) -> None:

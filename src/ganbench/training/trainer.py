@@ -28,8 +28,8 @@ from ganbench.objectives.labels import LabelTricks
 from ganbench.report.grid import grid_array, save_grid
 from ganbench.report.plots import write_curves
 from ganbench.report.scatter import png_array, save_scatter, scatter_png
-from ganbench.sampling import fixed_grid_latents, generate
-from ganbench.seeding import torch_generator
+from ganbench.sampling import fixed_grid_latents, generate, latent_batch
+from ganbench.seeding import derive_seed, torch_generator
 from ganbench.training import checkpoint
 from ganbench.training.image_pool import ImagePool
 from ganbench.training.logger import RunLogger
@@ -133,6 +133,12 @@ class Trainer:
         self.step = 0
         self.grid_z, self.grid_labels = fixed_grid_latents(cfg)
         self.real_points: torch.Tensor | None = None
+        self._evaluation_failed = False
+        self._oracle = None
+        if cfg.evaluation.every and cfg.data.kind == "image":
+            from ganbench.metrics.oracle import load_oracle
+
+            self._oracle = load_oracle(cfg.data)  # once per run; a weak oracle is refused here
         torch.manual_seed(cfg.seed)
 
     # checkpoints ------------------------------------------------------------------------
@@ -238,6 +244,31 @@ class Trainer:
         logger.image("samples", grid_array(images, 8), self.step)
         return path
 
+    def evaluate(self, logger: RunLogger) -> None:
+        """Score the sampling generator with the cheap metrics; a failure warns once and
+        switches in-training evaluation off, never stopping training."""
+        from ganbench.metrics.evaluate import evaluate, flatten
+
+        ev = self.cfg.evaluation
+        classes = len(self.cfg.data.class_names)
+
+        def draw(n: int):
+            labels = torch.arange(n) % classes if self.cfg.conditional else None
+            z, labels = latent_batch(self.cfg, n, derive_seed(self.cfg.seed, "eval"), labels)
+            return generate(self.sampling_generator, z, labels), labels
+
+        try:
+            result = evaluate(draw, self.cfg.data, ev.metrics, ev.samples, oracle=self._oracle)
+        except Exception as exc:  # evaluation must never end a training run
+            print(f"evaluation: off for the rest of this run: {exc}", file=sys.stderr)
+            self._evaluation_failed = True
+            return
+        record = {"step": self.step, "epoch": self.epoch}
+        for key, value in flatten(result["metrics"]).items():
+            if ".per_class" not in key and ".histogram" not in key and key.count(".") <= 1:
+                record["eval_" + key.replace(".", "_")] = value
+        logger.scalars(record)
+
     def _record(self, sums: dict[str, torch.Tensor], count: int, seconds: float) -> dict:
         record: dict = {"step": self.step, "epoch": self.epoch}
         record.update({k: v.item() / count for k, v in sums.items()})
@@ -285,6 +316,9 @@ class Trainer:
                         sums, count, window_start = {}, 0, time.perf_counter()
                     if self.step % samples_every == 0:
                         self.write_samples(logger)
+                    every = cfg.evaluation.every
+                    if every and self.step % every == 0 and not self._evaluation_failed:
+                        self.evaluate(logger)
                     if self.step % log_cfg.checkpoint_every == 0:
                         last_saved = self.save_checkpoint()
                     bar.update(1)
