@@ -81,6 +81,10 @@ def test_evaluate_command_writes_eval_json(tiny, oracle_cache, monkeypatch, caps
     assert "classes.modes_covered" in flatten(result["metrics"])
     assert main(["evaluate", str(run), "--metrics", "fid"]) == 2
     assert "unknown metric" in capsys.readouterr().err
+    assert main(["evaluate", str(run), "--metrics", "fd_inception"]) == 2
+    assert "--inception-weights PATH" in capsys.readouterr().err
+    assert main(["evaluate", str(run), "--inception-weights", str(run / "missing.pth")]) == 2
+    assert "never downloads" in capsys.readouterr().err
 
 
 def test_training_evaluates_every_n_steps(tiny, oracle_cache, monkeypatch):
@@ -107,3 +111,34 @@ def test_ring_training_logs_toy_metrics(tmp_path):
     lines = (tmp_path / "ring" / "metrics.jsonl").read_text().splitlines()
     evals = [json.loads(x) for x in lines if "eval_toy_modes_covered" in x]
     assert len(evals) == 1 and evals[0]["eval_toy_modes_total"] == 8
+
+
+class _PooledInception:
+    """A stand-in for Inception: 4x4 average-pooled pixels as features, their softmax as
+    class probabilities. Exercises the wiring without a 27M-parameter network."""
+
+    name = "pooled-test"
+    checksum = "0" * 64
+
+    def features(self, images: torch.Tensor) -> torch.Tensor:
+        return torch.nn.functional.adaptive_avg_pool2d(images.float(), 4).flatten(1)
+
+    def probabilities(self, images: torch.Tensor) -> torch.Tensor:
+        return (4 * self.features(images)).softmax(1)
+
+
+def test_inception_metrics_use_the_given_network_with_floors(oracle_cache):
+    def perfect(n):
+        return _real_sample(SHAPES, n, seed=99)[0]
+
+    names = ["fd", "fd_inception", "kid_inception", "is_inception"]
+    result = evaluate(
+        perfect, SHAPES, names, n=100, cache_dir=oracle_cache, inception=_PooledInception()
+    )
+    values, floors = result["metrics"], result["floors"]
+    assert values["inception_network"]["name"] == "pooled-test"
+    assert values["fd_inception"] < 0.2 * floors["noise"]["fd_inception"]
+    assert "fd_inception" in floors["real_vs_real"] and "kid_inception" in floors["noise"]
+    assert values["is_inception"] >= 1.0 and floors["real_vs_real"]["is_inception"] >= 1.0
+    with pytest.raises(EvaluationError, match="--inception-weights PATH"):
+        evaluate(perfect, SHAPES, ["fd_inception"], n=100, cache_dir=oracle_cache)

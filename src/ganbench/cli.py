@@ -139,7 +139,7 @@ def cmd_evaluate(ns: argparse.Namespace) -> int:
 
     import torch
 
-    from ganbench.metrics.evaluate import evaluate, table
+    from ganbench.metrics.evaluate import default_metrics, evaluate, table
     from ganbench.sampling import generate, load_run_generator, truncated_latent_batch
     from ganbench.training.checkpoint import atomic_write_text
     from ganbench.training.rundir import RunDir
@@ -157,7 +157,14 @@ def cmd_evaluate(ns: argparse.Namespace) -> int:
         return generate(generator, z, labels), labels
 
     metrics = [m for part in ns.metrics for m in part.split(",") if m] if ns.metrics else None
-    result = evaluate(draw, cfg.data, metrics, ns.n, ns.seed)
+    inception = None
+    if ns.inception_weights:
+        from ganbench.metrics.inception import load_inception
+
+        inception = load_inception(ns.inception_weights)
+        extra = ["fd_inception", "kid_inception", "is_inception"]
+        metrics = list(dict.fromkeys([*(metrics or default_metrics(cfg.data)), *extra]))
+    result = evaluate(draw, cfg.data, metrics, ns.n, ns.seed, inception=inception)
     result.update(
         {
             "run": str(run.path),
@@ -341,6 +348,11 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--truncation", type=_positive_float, help="redraw latent entries beyond +-T")
     ev.add_argument("--no-ema", action="store_true", help="score the raw G, not its EMA")
     ev.add_argument("--out", help="JSON to write (default RUN_DIR/eval.json)")
+    ev.add_argument(
+        "--inception-weights",
+        help="local Inception-v3 weights (safetensors or state-dict .pth): adds FD/KID/IS in "
+        "Inception space; nothing is downloaded",
+    )
     ev.set_defaults(func=cmd_evaluate)
 
     data = sub.add_parser("data", help="look at training data")

@@ -22,6 +22,7 @@ from ganbench.config import DataConfig
 from ganbench.errors import EvaluationError
 
 IMAGE_METRICS = ("classes", "validity", "fd", "kid", "prdc", "swd", "ms_ssim")
+INCEPTION_METRICS = ("fd_inception", "kid_inception", "is_inception")
 POINT_METRICS = ("toy",)
 DISTANCES = ("fd", "kid", "prdc", "swd")
 DEFAULT_IMAGE_METRICS = ("classes", "fd", "kid", "prdc")
@@ -34,11 +35,8 @@ GeneratorFn = Callable[[int], torch.Tensor | tuple[torch.Tensor, torch.Tensor | 
 def available_metrics(data: DataConfig) -> tuple[str, ...]:
     if data.kind == "points":
         return POINT_METRICS if data.source in ("ring", "grid") else ()
-    return (
-        IMAGE_METRICS
-        if data.source == "shapes"
-        else tuple(m for m in IMAGE_METRICS if m != "validity")
-    )
+    images = tuple(m for m in IMAGE_METRICS if m != "validity" or data.source == "shapes")
+    return (*images, *INCEPTION_METRICS)
 
 
 def default_metrics(data: DataConfig) -> tuple[str, ...]:
@@ -134,11 +132,21 @@ def evaluate(
     seed: int = 0,
     oracle: Any = None,
     cache_dir: Any = None,
+    inception: Any = None,
 ) -> dict[str, Any]:
-    """Score ``generator_fn`` against real data described by ``reference``; JSON-able result."""
+    """Score ``generator_fn`` against real data described by ``reference``; JSON-able result.
+
+    ``inception`` (from :func:`ganbench.metrics.inception.load_inception`, local weights only)
+    enables ``fd_inception``, ``kid_inception`` and ``is_inception``.
+    """
     data = reference
     names = tuple(metrics) if metrics else default_metrics(data)
     _check_metrics(data, names)
+    if inception is None and any(m in INCEPTION_METRICS for m in names):
+        raise EvaluationError(
+            "Inception metrics need local Inception-v3 weights: pass --inception-weights PATH "
+            "(ganbench never downloads)"
+        )
     started = time.perf_counter()
     if data.kind == "points":
         n = n or TOY_SAMPLES
@@ -197,6 +205,8 @@ def evaluate(
         _distances(names, real, second, feats["real"], feats["second"], seed)
     )
     floors["noise"].update(_distances(names, real, noise, feats["real"], feats["noise"], seed))
+    if inception is not None and any(m in INCEPTION_METRICS for m in names):
+        _inception_metrics(names, inception, real, second, fake, noise, values, floors, seed)
     if "ms_ssim" in names:
         from ganbench.metrics.msssim import ms_ssim_diversity
 
@@ -216,6 +226,31 @@ def evaluate(
         },
         "seconds": time.perf_counter() - started,
     }
+
+
+def _inception_metrics(names, inception, real, second, fake, noise, values, floors, seed) -> None:
+    """FD/KID in Inception pool space ("FD-inception": torchvision's network, so not the
+    TF-FID numbers of papers) and the Inception score with its classifier."""
+    from ganbench.metrics.classes import inception_score
+    from ganbench.metrics.frechet import frechet_distance
+    from ganbench.metrics.kid import kernel_distance
+
+    def rgb(x: torch.Tensor) -> torch.Tensor:
+        return x.expand(-1, 3, -1, -1) if x.shape[1] == 1 else x
+
+    sets = (("real", real), ("second", second), ("fake", fake), ("noise", noise))
+    feats = {k: inception.features(rgb(x)) for k, x in sets}
+    targets = ((values, "fake"), (floors["real_vs_real"], "second"), (floors["noise"], "noise"))
+    for target, other in targets:
+        if "fd_inception" in names:
+            target["fd_inception"] = frechet_distance(feats["real"], feats[other])
+        if "kid_inception" in names:
+            target["kid_inception"] = kernel_distance(feats["real"], feats[other], seed=seed)
+    if "is_inception" in names:
+        values["is_inception"] = inception_score(inception.probabilities(rgb(fake)))[0]
+        real_is = inception_score(inception.probabilities(rgb(second)))[0]
+        floors["real_vs_real"]["is_inception"] = real_is
+    values["inception_network"] = {"name": inception.name, "checksum": inception.checksum}
 
 
 def _jsonable(value: Any) -> Any:
