@@ -11,6 +11,7 @@ from ganbench.cli import main
 from ganbench.config import load_config
 from ganbench.errors import EvaluationError
 from ganbench.metrics.evaluate import _real_sample, evaluate, flatten
+from ganbench.metrics.oracle import load_oracle
 
 SHAPES = load_config(None, ["data.image_size=32"]).data
 
@@ -142,3 +143,24 @@ def test_inception_metrics_use_the_given_network_with_floors(oracle_cache):
     assert values["is_inception"] >= 1.0 and floors["real_vs_real"]["is_inception"] >= 1.0
     with pytest.raises(EvaluationError, match="--inception-weights PATH"):
         evaluate(perfect, SHAPES, ["fd_inception"], n=100, cache_dir=oracle_cache)
+
+
+def test_floors_are_cached_per_data_n_seed_and_metrics(oracle_cache, tmp_path):
+    def perfect(n):
+        return _real_sample(SHAPES, n, seed=99)[0]
+
+    cache = tmp_path / "cache"
+    oracle = load_oracle(SHAPES, cache_dir=oracle_cache)
+    first = evaluate(perfect, SHAPES, ["fd", "kid"], n=100, oracle=oracle, cache_dir=cache)
+    again = evaluate(perfect, SHAPES, ["fd", "kid"], n=100, oracle=oracle, cache_dir=cache)
+    assert not first["floors_cached"] and again["floors_cached"]
+    assert again["floors"] == first["floors"]
+    assert again["metrics"] == first["metrics"]
+    other_n = evaluate(perfect, SHAPES, ["fd", "kid"], n=80, oracle=oracle, cache_dir=cache)
+    assert not other_n["floors_cached"]
+    other_metrics = evaluate(perfect, SHAPES, ["fd"], n=100, oracle=oracle, cache_dir=cache)
+    assert not other_metrics["floors_cached"]
+    for path in (cache / "floors").glob("*.json"):
+        path.write_text("{damaged")
+    repaired = evaluate(perfect, SHAPES, ["fd", "kid"], n=100, oracle=oracle, cache_dir=cache)
+    assert not repaired["floors_cached"] and repaired["floors"] == first["floors"]

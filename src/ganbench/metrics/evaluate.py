@@ -6,7 +6,9 @@ conditional generator. Distances are computed in the feature space of the source
 (``fd_oracle``: "FD-<source>", never called FID). Each distance is reported with two reference
 values measured in the same call (seed 004's baselines): ``real_vs_real``, a second real sample
 of the same size against the first (the best a generator can score at this n), and ``noise``,
-uniform noise against the real sample (a generator that learned nothing).
+uniform noise against the real sample (a generator that learned nothing). Floors do not depend
+on the generator, so they are cached (:mod:`ganbench.metrics.floor_cache`) and a later call
+with the same data, n, seed, metrics and feature networks reads them (``floors_cached``).
 """
 
 from __future__ import annotations
@@ -167,90 +169,125 @@ def evaluate(
         }
 
     n = n or 2000
+    from ganbench.metrics.floor_cache import floor_key, read_floors, write_floors
     from ganbench.metrics.oracle import load_oracle
 
     oracle = oracle or load_oracle(data, seed=0, cache_dir=cache_dir)
     real, real_labels, _ = _real_sample(data, n, seed + 1)
-    second, _, _ = _real_sample(data, n, seed + 2)
     fake, fake_labels = _generated(generator_fn, n, tuple(real.shape[1:]))
-    noise = torch.rand(real.shape, generator=torch.Generator().manual_seed(seed)) * 2 - 1
-    feats = {
-        name: oracle.features(x)
-        for name, x in (("real", real), ("second", second), ("fake", fake), ("noise", noise))
-    }
-
-    values: dict[str, Any] = {}
-    floors: dict[str, dict[str, Any]] = {"real_vs_real": {}, "noise": {}}
-    if "classes" in names:
-        from ganbench.metrics.classes import class_metrics
-
-        real_hist = np.bincount(real_labels.numpy(), minlength=len(oracle.class_names)) / n
-        fake_probs = oracle.probabilities(fake)
-        values["classes"] = _jsonable(class_metrics(fake_probs, real_hist))
-        floors["real_vs_real"]["classes"] = _jsonable(
-            class_metrics(oracle.probabilities(second), real_hist)
-        )
-        if fake_labels is not None:
-            predicted = fake_probs.argmax(1)
-            values["conditional_accuracy"] = float((predicted == fake_labels.cpu()).float().mean())
-    if "validity" in names:
-        from ganbench.metrics.validity import shape_validity
-
-        labels = fake_labels if fake_labels is not None else oracle.predict(fake)
-        values["validity"] = _jsonable(shape_validity(fake, labels, data))
-        floors["real_vs_real"]["validity"] = _jsonable(shape_validity(second, real_labels, data))
-        floors["noise"]["validity"] = _jsonable(shape_validity(noise, real_labels, data))
-    values.update(_distances(names, real, fake, feats["real"], feats["fake"], seed))
-    floors["real_vs_real"].update(
-        _distances(names, real, second, feats["real"], feats["second"], seed)
+    reference = _Reference(
+        names, data, oracle, inception, real, real_labels, seed, *_judge(oracle, real)
     )
-    floors["noise"].update(_distances(names, real, noise, feats["real"], feats["noise"], seed))
-    if inception is not None and any(m in INCEPTION_METRICS for m in names):
-        _inception_metrics(names, inception, real, second, fake, noise, values, floors, seed)
-    if "ms_ssim" in names:
-        from ganbench.metrics.msssim import ms_ssim_diversity
+    values = reference.score(fake, fake_labels)
 
-        pairs = min(MS_SSIM_PAIRS, n * (n - 1) // 2)
-        values["ms_ssim"] = ms_ssim_diversity(fake, pairs=pairs, seed=seed)["ms_ssim"]
-        floors["real_vs_real"]["ms_ssim"] = ms_ssim_diversity(real, pairs=pairs, seed=seed)[
-            "ms_ssim"
-        ]
+    key = floor_key(data, n, seed, names, oracle, inception)
+    floors = read_floors(key, cache_dir)
+    cached = floors is not None
+    if floors is None:
+        second, second_labels, _ = _real_sample(data, n, seed + 2)
+        noise = torch.rand(real.shape, generator=torch.Generator().manual_seed(seed)) * 2 - 1
+        floors = {
+            "real_vs_real": _jsonable(reference.score(second, second_labels)),
+            "noise": _jsonable(reference.score(noise, None)),
+        }
+        write_floors(key, floors, cache_dir)
+    feature_network = {
+        "name": oracle.name,
+        "checksum": oracle.checksum,
+        "held_out_accuracy": oracle.accuracy,
+    }
     return {
         "samples": n,
         "metrics": _jsonable(values),
-        "floors": _jsonable(floors),
-        "feature_network": {
-            "name": oracle.name,
-            "checksum": oracle.checksum,
-            "held_out_accuracy": oracle.accuracy,
-        },
+        "floors": floors,
+        "floors_cached": cached,
+        "feature_network": feature_network,
         "seconds": time.perf_counter() - started,
     }
 
 
-def _inception_metrics(names, inception, real, second, fake, noise, values, floors, seed) -> None:
-    """FD/KID in Inception pool space ("FD-inception": torchvision's network, so not the
-    TF-FID numbers of papers) and the Inception score with its classifier."""
-    from ganbench.metrics.classes import inception_score
-    from ganbench.metrics.frechet import frechet_distance
-    from ganbench.metrics.kid import kernel_distance
+def _judge(oracle: Any, images: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """Oracle features and class probabilities from one pass over ``images``."""
+    return oracle.features_and_probabilities(images)
 
-    def rgb(x: torch.Tensor) -> torch.Tensor:
-        return x.expand(-1, 3, -1, -1) if x.shape[1] == 1 else x
 
-    sets = (("real", real), ("second", second), ("fake", fake), ("noise", noise))
-    feats = {k: inception.features(rgb(x)) for k, x in sets}
-    targets = ((values, "fake"), (floors["real_vs_real"], "second"), (floors["noise"], "noise"))
-    for target, other in targets:
+class _Reference:
+    """The real sample, judged once; scores any other sample of the same size against it."""
+
+    def __init__(
+        self,
+        names: tuple[str, ...],
+        data: DataConfig,
+        oracle: Any,
+        inception: Any,
+        real: torch.Tensor,
+        labels: torch.Tensor,
+        seed: int,
+        features: torch.Tensor,
+        probabilities: torch.Tensor,
+    ) -> None:
+        self.names, self.data, self.oracle, self.seed = names, data, oracle, seed
+        self.real, self.features = real, features
+        self.histogram = np.bincount(labels.numpy(), minlength=len(oracle.class_names)) / len(
+            labels
+        )
+        self.inception = inception if any(m in INCEPTION_METRICS for m in names) else None
+        self.inception_features = (
+            None if self.inception is None else self.inception.features(_rgb(real))
+        )
+
+    def score(self, images: torch.Tensor, labels: torch.Tensor | None) -> dict[str, Any]:
+        """Every requested metric of ``images`` (with their intended labels, if any)."""
+        names, out = self.names, {}
+        features, probabilities = _judge(self.oracle, images)
+        if "classes" in names:
+            from ganbench.metrics.classes import class_metrics
+
+            out["classes"] = _jsonable(class_metrics(probabilities, self.histogram))
+            if labels is not None:
+                hits = probabilities.argmax(1) == labels.cpu()
+                out["conditional_accuracy"] = float(hits.float().mean())
+        if "validity" in names:
+            from ganbench.metrics.validity import shape_validity
+
+            judged = labels if labels is not None else probabilities.argmax(1)
+            out["validity"] = _jsonable(shape_validity(images, judged, self.data))
+        out.update(_distances(names, self.real, images, self.features, features, self.seed))
+        if self.inception is not None:
+            out.update(self._inception_scores(images))
+        if "ms_ssim" in names:
+            from ganbench.metrics.msssim import ms_ssim_diversity
+
+            n = len(images)
+            pairs = min(MS_SSIM_PAIRS, n * (n - 1) // 2)
+            out["ms_ssim"] = ms_ssim_diversity(images, pairs=pairs, seed=self.seed)["ms_ssim"]
+        return out
+
+    def _inception_scores(self, images: torch.Tensor) -> dict[str, Any]:
+        """FD/KID in Inception pool space ("FD-inception": torchvision's network, so not the
+        TF-FID numbers of papers) and the Inception score with its classifier."""
+        from ganbench.metrics.classes import inception_score
+        from ganbench.metrics.frechet import frechet_distance
+        from ganbench.metrics.kid import kernel_distance
+
+        names, inception = self.names, self.inception
+        out: dict[str, Any] = {
+            "inception_network": {"name": inception.name, "checksum": inception.checksum}
+        }
+        features = inception.features(_rgb(images))
         if "fd_inception" in names:
-            target["fd_inception"] = frechet_distance(feats["real"], feats[other])
+            out["fd_inception"] = frechet_distance(self.inception_features, features)
         if "kid_inception" in names:
-            target["kid_inception"] = kernel_distance(feats["real"], feats[other], seed=seed)
-    if "is_inception" in names:
-        values["is_inception"] = inception_score(inception.probabilities(rgb(fake)))[0]
-        real_is = inception_score(inception.probabilities(rgb(second)))[0]
-        floors["real_vs_real"]["is_inception"] = real_is
-    values["inception_network"] = {"name": inception.name, "checksum": inception.checksum}
+            out["kid_inception"] = kernel_distance(
+                self.inception_features, features, seed=self.seed
+            )
+        if "is_inception" in names:
+            out["is_inception"] = inception_score(inception.probabilities(_rgb(images)))[0]
+        return out
+
+
+def _rgb(images: torch.Tensor) -> torch.Tensor:
+    return images.expand(-1, 3, -1, -1) if images.shape[1] == 1 else images
 
 
 def _jsonable(value: Any) -> Any:

@@ -145,18 +145,24 @@ class Oracle:
         return features, logits.softmax(1)
 
     @torch.no_grad()
-    def _map(self, images: torch.Tensor, batch_size: int, pick: int) -> torch.Tensor:
+    def features_and_probabilities(
+        self, images: torch.Tensor, batch_size: int = 512
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """Features (N, feature_dim) and class probabilities (N, K) from one pass."""
         images = self._check(images)
         was_training = self.net.training
         self.net.eval()
         try:
-            out = [
-                self._forward(self._prepare(chunk))[pick].float().cpu()
-                for chunk in images.split(batch_size)
-            ]
+            pairs = [self._forward(self._prepare(chunk)) for chunk in images.split(batch_size)]
         finally:
             self.net.train(was_training)
-        return torch.cat(out) if out else torch.empty(0, self._width(pick))
+        if not pairs:
+            return torch.empty(0, self._width(0)), torch.empty(0, self._width(1))
+        features, probabilities = zip(*pairs, strict=True)
+        return torch.cat(features).float().cpu(), torch.cat(probabilities).float().cpu()
+
+    def _map(self, images: torch.Tensor, batch_size: int, pick: int) -> torch.Tensor:
+        return self.features_and_probabilities(images, batch_size)[pick]
 
     def _width(self, pick: int) -> int:
         return self.feature_dim if pick == 0 else len(self.class_names)

@@ -1,0 +1,83 @@
+"""Cache of evaluation floors: the real-vs-real and noise references of a source.
+
+Floors depend on the real data, the sample count, the seed, the metrics and the feature
+networks, never on the generator, so evaluating again (every N steps during training, or a
+second run on the same data) reads them instead of rendering a second real sample and scoring
+it and the noise again. The key covers everything the numbers depend on; a damaged file is
+ignored and rewritten.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+from typing import Any
+
+from ganbench.config import DataConfig
+from ganbench.data import cache
+
+# Bump when a metric's definition or the floors' recipe changes.
+FLOORS_VERSION = 1
+
+
+def floor_key(
+    data: DataConfig,
+    n: int,
+    seed: int,
+    metrics: tuple[str, ...],
+    oracle: Any,
+    inception: Any = None,
+) -> str | None:
+    """The cache key, or None when a feature network has no checksum (nothing to key on)."""
+    from ganbench.metrics.oracle import content_settings
+
+    if not getattr(oracle, "checksum", "") or (inception is not None and not inception.checksum):
+        return None
+
+    blob = {
+        "version": FLOORS_VERSION,
+        "data": content_settings(data),
+        "n": n,
+        "seed": seed,
+        "metrics": sorted(set(metrics)),
+        "oracle": oracle.checksum,
+        "inception": None if inception is None else inception.checksum,
+    }
+    digest = hashlib.sha256(json.dumps(blob, sort_keys=True).encode()).hexdigest()
+    return f"{data.source}-{digest[:24]}"
+
+
+def _path(key: str, cache_dir: Any) -> Path:
+    return (
+        cache.cache_root(None if cache_dir is None else str(cache_dir)) / "floors" / f"{key}.json"
+    )
+
+
+def read_floors(key: str | None, cache_dir: Any = None) -> dict[str, Any] | None:
+    """The cached floors for ``key``, or None when absent or unreadable."""
+    if key is None:
+        return None
+    path = _path(key, cache_dir)
+    try:
+        record = json.loads(path.read_text())
+    except (OSError, ValueError):
+        return None
+    floors = record.get("floors") if isinstance(record, dict) else None
+    if record.get("key") != key or not isinstance(floors, dict):
+        return None
+    return floors
+
+
+def write_floors(key: str | None, floors: dict[str, Any], cache_dir: Any = None) -> None:
+    """Store floors atomically; a read-only cache only costs the next call its time."""
+    if key is None:
+        return
+    from ganbench.training.checkpoint import atomic_write_text
+
+    path = _path(key, cache_dir)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        atomic_write_text(path, json.dumps({"key": key, "floors": floors}, indent=1))
+    except OSError:
+        pass
