@@ -32,6 +32,7 @@ LOSS_SETTINGS: dict[str, list[str]] = {
     "non_saturating": [],
     "minimax": ["objective.loss=minimax"],
     "least_squares": ["objective.loss=least_squares"],
+    "least_squares+sn": ["objective.loss=least_squares", "model.spectral_norm=d", *TTUR],
     "hinge+sn": ["objective.loss=hinge", "model.spectral_norm=d", *TTUR],
     "wasserstein+sn": ["objective.loss=wasserstein", "model.spectral_norm=d", *TTUR],
     # lambda 10 is tuned for images; on the toys (scale ~2) lambda 1 lets the critic learn.

@@ -1,13 +1,14 @@
 """End-to-end: GANs learn the 2D ring of 8 Gaussians (radius 2, sigma 0.02), judged by the
-VEEGAN/PacGAN toy metrics over 2500 samples.
+VEEGAN/PacGAN toy metrics over 2500 samples: at least 7 of 8 modes covered with at least 80%
+high-quality samples (within 3 sigma of a centre).
 
-The ``ring-gan`` recipe is the known-good setting (MLPs 3x128, Adam 1e-3 decaying linearly
-after step 1000, batch 256, 2000 steps); the hinge + spectral-norm and WGAN-GP critics add
-BigGAN's two time-scale rates (D at 4e-3, Adam betas 0, 0.9), and WGAN-GP a penalty weight of
-1 (10 is tuned for images). Measured, one seed: non-saturating 7/8 modes and 52% high-quality
-samples, least squares 8/8 and 42%, hinge + SN 8/8 and 59%, WGAN-GP 8/8 and 67%. The bars below sit
-under those numbers; an 80% high-quality share is not reached at this training length (see
-benchmarks/toy_losses.py for every loss).
+The ``ring-gan`` recipe is the known-good setting (MLPs 3x128, Adam 1e-3 with betas 0.5, 0.999
+decaying linearly to 0 from step 500 to step 4000, batch 256). The critics (hinge, WGAN-GP) and
+the least-squares D with spectral norm add BigGAN's two time-scale rates (D at 4e-3, Adam betas
+0, 0.9); WGAN-GP uses a penalty weight of 1 (10 is tuned for images) and hinge lets its rates
+fall from step 1000. Measured on this setting, one seed each: non-saturating 8/8 modes and 86%
+high-quality, least squares + SN 8/8 and 84%, hinge + SN 8/8 and 82%, WGAN-GP 8/8 and 84%
+(benchmarks/toy_losses.py prints every loss, with the command that reproduces each row).
 """
 
 import pytest
@@ -46,18 +47,28 @@ def _ring_metrics(tmp_path, overrides):
 
 
 @pytest.mark.parametrize(
-    ("overrides", "min_high_quality"),
+    "overrides",
     [
-        pytest.param([], 0.4, id="non_saturating"),
-        pytest.param(["objective.loss=least_squares"], 0.3, id="least_squares"),
-        pytest.param(["objective.loss=hinge", "model.spectral_norm=d", *TTUR], 0.45, id="hinge_sn"),
-        pytest.param(["objective.loss=wgan_gp", "objective.gp_lambda=1", *TTUR], 0.5, id="wgan_gp"),
+        pytest.param([], id="non_saturating"),
+        pytest.param(
+            ["objective.loss=least_squares", "model.spectral_norm=d", *TTUR], id="least_squares_sn"
+        ),
+        pytest.param(
+            [
+                "objective.loss=hinge",
+                "model.spectral_norm=d",
+                "optimiser.lr_decay_start=1000",
+                *TTUR,
+            ],
+            id="hinge_sn",
+        ),
+        pytest.param(["objective.loss=wgan_gp", "objective.gp_lambda=1", *TTUR], id="wgan_gp"),
     ],
 )
-def test_gan_covers_the_ring(tmp_path, overrides, min_high_quality):
+def test_gan_covers_the_ring(tmp_path, overrides):
     metrics = _ring_metrics(tmp_path, overrides)
     assert metrics["modes_covered"] >= 7, metrics
-    assert metrics["high_quality"] >= min_high_quality, metrics
+    assert metrics["high_quality"] >= 0.8, metrics
 
 
 def test_an_untrained_generator_fails_the_same_bar(tmp_path):
