@@ -14,6 +14,8 @@ import scipy.linalg
 import torch
 from numpy.typing import ArrayLike
 
+from ganbench.metrics.arrays import feature_array
+
 SQRTM_EPS = 1e-6
 """Added to both covariance diagonals when (S_a S_b)^(1/2) is not finite (as pytorch-fid does)."""
 
@@ -21,20 +23,9 @@ IMAGINARY_TOLERANCE = 1e-3
 """Largest imaginary part on the diagonal of the matrix square root that counts as round-off."""
 
 
-def _features(x: ArrayLike | torch.Tensor) -> np.ndarray:
-    if isinstance(x, torch.Tensor):
-        x = x.detach().cpu().double().numpy()
-    f = np.asarray(x, dtype=np.float64)
-    if f.ndim != 2 or f.shape[0] < 2:
-        raise ValueError(f"features must be (N, D) with N >= 2, got shape {f.shape}")
-    if not np.isfinite(f).all():
-        raise ValueError("features contain NaN or infinity")
-    return f
-
-
 def gaussian_statistics(features: ArrayLike | torch.Tensor) -> tuple[np.ndarray, np.ndarray]:
     """Mean (D,) and unbiased covariance (D, D) of (N, D) features, in float64."""
-    f = _features(features)
+    f = feature_array(features)
     return f.mean(0), np.atleast_2d(np.cov(f, rowvar=False))
 
 

@@ -14,7 +14,6 @@ them as "FD-inception" with the weights' checksum.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -25,6 +24,7 @@ from torch.nn import functional as F
 
 from ganbench.data.dataset import to_float
 from ganbench.errors import EvaluationError
+from ganbench.metrics.arrays import file_sha256
 
 INPUT_SIZE = 299
 FEATURE_DIM = 2048
@@ -125,7 +125,7 @@ def load_inception(path: Path | str | None) -> InceptionFeatures:
             f"the wrong shape {wrong[:3]}; {HINT}"
         )
     net.load_state_dict(state, strict=True)
-    checksum = _sha256(path)
+    checksum = file_sha256(path)
     return InceptionFeatures(net, f"inception-{checksum[:12]}", checksum)
 
 
@@ -151,11 +151,3 @@ def _read_state(path: Path) -> dict[str, torch.Tensor]:
     ):
         raise EvaluationError(f"{path} is not a state dict of tensors; {HINT}")
     return {k.removeprefix("module."): v for k, v in loaded.items()}
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()

@@ -13,14 +13,7 @@ import numpy as np
 import torch
 from numpy.typing import ArrayLike
 
-
-def _features(x: ArrayLike | torch.Tensor) -> np.ndarray:
-    if isinstance(x, torch.Tensor):
-        x = x.detach().cpu().double().numpy()
-    f = np.asarray(x, dtype=np.float64)
-    if f.ndim != 2 or f.shape[0] < 2:
-        raise ValueError(f"features must be (N, D) with N >= 2, got shape {f.shape}")
-    return f
+from ganbench.metrics.arrays import feature_array
 
 
 def polynomial_kernel(
@@ -38,7 +31,7 @@ def polynomial_kernel(
 
 def mmd2_unbiased(x: ArrayLike | torch.Tensor, y: ArrayLike | torch.Tensor) -> float:
     """Unbiased MMD^2 between two (m, D) samples of equal size with the KID kernel."""
-    x, y = _features(x), _features(y)
+    x, y = feature_array(x), feature_array(y)
     m = x.shape[0]
     if y.shape != x.shape:
         raise ValueError(f"samples must have equal shapes, got {x.shape} and {y.shape}")
@@ -62,7 +55,7 @@ def kernel_distance(
     size actually used is returned as ``subset_size`` (unlike torchmetrics, which raises when a set
     is smaller than the requested size).
     """
-    a, b = _features(features_a), _features(features_b)
+    a, b = feature_array(features_a), feature_array(features_b)
     if a.shape[1] != b.shape[1]:
         raise ValueError(f"feature dimensions differ: {a.shape[1]} and {b.shape[1]}")
     if subsets < 1:

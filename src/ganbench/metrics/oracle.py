@@ -33,6 +33,7 @@ from ganbench.data.build import build_dataset
 from ganbench.data.catalogue import SOURCES, is_image_file
 from ganbench.data.dataset import DataSet, to_float
 from ganbench.errors import EvaluationError
+from ganbench.metrics.arrays import file_sha256
 from ganbench.metrics.oracle_net import (
     OracleNet,
     OracleTraining,
@@ -450,14 +451,6 @@ def _folder_split(full: DataSet, seed: int) -> tuple[DataSet, DataSet]:
     return subset(train_index), subset(test_index)
 
 
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def _read(weights: Path, record: Path, key: str) -> tuple[OracleNet, dict[str, Any], str] | None:
     """The cached net, its record and checksum; None (with a warning if damaged) to retrain."""
     if not weights.is_file() or not record.is_file():
@@ -466,7 +459,7 @@ def _read(weights: Path, record: Path, key: str) -> tuple[OracleNet, dict[str, A
         meta = json.loads(record.read_text())
         if meta.get("version") != ORACLE_VERSION or meta.get("key") != key:
             return None
-        checksum = _sha256(weights)
+        checksum = file_sha256(weights)
         if checksum != meta.get("checksum"):
             warnings.warn(
                 f"cached oracle {weights} does not match the sha256 in {record.name}; "
@@ -494,7 +487,7 @@ def _write(net: OracleNet, meta: dict[str, Any], weights: Path, record: Path) ->
     tmp_weights = weights.with_name(weights.name + suffix)
     state = {k: v.detach().cpu().contiguous() for k, v in net.state_dict().items()}
     save_file(state, tmp_weights, metadata={"oracle": meta["key"]})
-    checksum = _sha256(tmp_weights)
+    checksum = file_sha256(tmp_weights)
     os.replace(tmp_weights, weights)
     tmp_record = record.with_name(record.name + suffix)
     tmp_record.write_text(json.dumps({**meta, "checksum": checksum}, indent=2))
