@@ -164,3 +164,19 @@ def test_floors_are_cached_per_data_n_seed_and_metrics(oracle_cache, tmp_path):
         path.write_text("{damaged")
     repaired = evaluate(perfect, SHAPES, ["fd", "kid"], n=100, oracle=oracle, cache_dir=cache)
     assert not repaired["floors_cached"] and repaired["floors"] == first["floors"]
+
+
+def test_a_fixed_real_set_gives_two_disjoint_samples_and_caps_n(oracle_cache):
+    digits = load_config("digits-dcgan").data
+    first, _, dataset = _real_sample(digits, 300, seed=1)
+    second, _, _ = _real_sample(digits, 300, seed=1, part=1)
+    # no image of the real-vs-real floor is compared with itself
+    overlap = torch.cdist(first.flatten(1), second.flatten(1)).min(1).values
+    assert (overlap > 0).all()
+    with pytest.raises(EvaluationError, match=f"at most {len(dataset) // 2}"):
+        _real_sample(digits, len(dataset) // 2 + 1, seed=1)
+    result = evaluate(
+        lambda n: _real_sample(digits, n, seed=7)[0], digits, ["fd"], cache_dir=oracle_cache
+    )
+    assert result["samples"] == min(2000, len(dataset) // 2)
+    assert result["floors"]["real_vs_real"]["fd_oracle"] > 0

@@ -341,7 +341,11 @@ def build_parser() -> argparse.ArgumentParser:
         "2D ring and grid. Each comes with a real-vs-real floor and a noise reference.",
     )
     ev.add_argument("run_dir")
-    ev.add_argument("--n", type=_positive, help="generated samples (default 2000; toys 2500)")
+    ev.add_argument(
+        "--n",
+        type=_positive,
+        help="generated samples (default 2000, or half of a smaller real set; toys 2500)",
+    )
     ev.add_argument("--metrics", nargs="*", help="metrics to compute (default: the cheap ones)")
     ev.add_argument("--step", type=int, help="checkpoint step (default: latest)")
     ev.add_argument("--seed", type=int, default=0)

@@ -30,6 +30,7 @@ DISTANCES = ("fd", "kid", "prdc", "swd")
 DEFAULT_IMAGE_METRICS = ("classes", "fd", "kid", "prdc")
 TOY_SAMPLES = 2500
 MS_SSIM_PAIRS = 2000
+DEFAULT_IMAGE_SAMPLES = 2000
 
 GeneratorFn = Callable[[int], torch.Tensor | tuple[torch.Tensor, torch.Tensor | None]]
 
@@ -60,19 +61,45 @@ def _check_metrics(data: DataConfig, metrics: tuple[str, ...]) -> None:
         )
 
 
-def _real_sample(data: DataConfig, n: int, seed: int) -> tuple[torch.Tensor, torch.Tensor, Any]:
-    """n real items (as floats) with labels, drawn independently of training (own seed)."""
+def _is_synthetic(data: DataConfig) -> bool:
+    return data.kind == "points" or data.source in ("shapes", "stacked_digits")
+
+
+def _real_sample(
+    data: DataConfig, n: int, seed: int, part: int = 0
+) -> tuple[torch.Tensor, torch.Tensor, Any]:
+    """n real items (as floats) with labels, drawn independently of training (own seed).
+
+    Synthetic sources render a fresh sample for each (seed, part). A fixed set (digits, MNIST,
+    image folders) is shuffled by ``seed`` and cut into disjoint slices of n, ``part`` picking
+    the slice, so the real-vs-real floor never compares an image with itself.
+    """
     from ganbench.data.build import build_dataset
 
     fixed = data.model_copy(update={"stream": False, "workers": 0, "cache": False})
-    synthetic = fixed.kind == "points" or fixed.source in ("shapes", "stacked_digits")
-    dataset = build_dataset(fixed, seed, size=n if synthetic else None)
-    if len(dataset) < n:
-        raise EvaluationError(
-            f"the real data has {len(dataset)} items but {n} were asked for; lower --n"
-        )
-    items, labels = dataset.batch(0, n, seed)  # images come as floats in [-1, 1]
+    if _is_synthetic(fixed):
+        dataset = build_dataset(fixed, seed + part, size=n)
+        items, labels = dataset.batch(0, n, seed + part)
+    else:
+        dataset = build_dataset(fixed, seed)
+        if len(dataset) < 2 * n:
+            raise EvaluationError(
+                f"the real data has {len(dataset)} items; the reference and the real-vs-real "
+                f"floor need two disjoint samples of n={n}, so lower --n to at most "
+                f"{len(dataset) // 2}"
+            )
+        items, labels = dataset.batch(part, n, seed)  # images come as floats in [-1, 1]
     return items.float(), labels, dataset
+
+
+def _default_n(data: DataConfig) -> int:
+    """2000, or half of a smaller fixed set (two disjoint real samples are drawn)."""
+    if _is_synthetic(data):
+        return DEFAULT_IMAGE_SAMPLES
+    from ganbench.data.build import build_dataset
+
+    fixed = data.model_copy(update={"stream": False, "workers": 0, "cache": False})
+    return min(DEFAULT_IMAGE_SAMPLES, len(build_dataset(fixed, 0)) // 2)
 
 
 def _split(output: Any) -> tuple[torch.Tensor, torch.Tensor | None]:
@@ -168,7 +195,7 @@ def evaluate(
             "seconds": time.perf_counter() - started,
         }
 
-    n = n or 2000
+    n = n or _default_n(data)
     from ganbench.metrics.floor_cache import floor_key, read_floors, write_floors
     from ganbench.metrics.oracle import load_oracle
 
@@ -184,7 +211,7 @@ def evaluate(
     floors = read_floors(key, cache_dir)
     cached = floors is not None
     if floors is None:
-        second, second_labels, _ = _real_sample(data, n, seed + 2)
+        second, second_labels, _ = _real_sample(data, n, seed + 1, part=1)
         noise = torch.rand(real.shape, generator=torch.Generator().manual_seed(seed)) * 2 - 1
         floors = {
             "real_vs_real": _jsonable(reference.score(second, second_labels)),
