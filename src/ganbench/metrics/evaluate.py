@@ -13,6 +13,7 @@ with the same data, n, seed, metrics and feature networks reads them (``floors_c
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Callable
 from typing import Any
@@ -76,7 +77,8 @@ def _real_sample(
     """
     from ganbench.data.build import build_dataset
 
-    fixed = data.model_copy(update={"stream": False, "workers": 0, "cache": False})
+    workers = min(2, os.cpu_count() or 1) if data.source == "shapes" else 0  # same images
+    fixed = data.model_copy(update={"stream": False, "workers": workers, "cache": False})
     if _is_synthetic(fixed):
         dataset = build_dataset(fixed, seed + part, size=n)
         items, labels = dataset.batch(0, n, seed + part)
