@@ -67,23 +67,21 @@ def _is_synthetic(data: DataConfig) -> bool:
 
 
 def _real_sample(
-    data: DataConfig, n: int, seed: int, part: int = 0
+    data: DataConfig, n: int, seed: int, part: int = 0, dataset: Any = None
 ) -> tuple[torch.Tensor, torch.Tensor, Any]:
     """n real items (as floats) with labels, drawn independently of training (own seed).
 
     Synthetic sources render a fresh sample for each (seed, part). A fixed set (digits, MNIST,
-    image folders) is shuffled by ``seed`` and cut into disjoint slices of n, ``part`` picking
-    the slice, so the real-vs-real floor never compares an image with itself.
+    image folders; pass ``dataset`` to reuse one already built) is shuffled by ``seed`` and cut
+    into disjoint slices of n, ``part`` picking the slice, so the real-vs-real floor never
+    compares an image with itself.
     """
-    from ganbench.data.build import build_dataset
-
-    workers = min(2, os.cpu_count() or 1) if data.source == "shapes" else 0  # same images
-    fixed = data.model_copy(update={"stream": False, "workers": workers, "cache": False})
-    if _is_synthetic(fixed):
-        dataset = build_dataset(fixed, seed + part, size=n)
+    if _is_synthetic(data):
+        dataset = _build_real(data, seed + part, n)
         items, labels = dataset.batch(0, n, seed + part)
     else:
-        dataset = build_dataset(fixed, seed)
+        if dataset is None:
+            dataset = _build_real(data, seed)
         if len(dataset) < 2 * n:
             raise EvaluationError(
                 f"the real data has {len(dataset)} items; the reference and the real-vs-real "
@@ -94,14 +92,13 @@ def _real_sample(
     return items.float(), labels, dataset
 
 
-def _default_n(data: DataConfig) -> int:
-    """2000, or half of a smaller fixed set (two disjoint real samples are drawn)."""
-    if _is_synthetic(data):
-        return DEFAULT_IMAGE_SAMPLES
+def _build_real(data: DataConfig, seed: int, size: int | None = None) -> Any:
+    """The real data as an in-memory set; shapes render in two processes (same images)."""
     from ganbench.data.build import build_dataset
 
-    fixed = data.model_copy(update={"stream": False, "workers": 0, "cache": False})
-    return min(DEFAULT_IMAGE_SAMPLES, len(build_dataset(fixed, 0)) // 2)
+    workers = min(2, os.cpu_count() or 1) if data.source == "shapes" else 0
+    fixed = data.model_copy(update={"stream": False, "workers": workers, "cache": False})
+    return build_dataset(fixed, seed, size=size)
 
 
 def _split(output: Any) -> tuple[torch.Tensor, torch.Tensor | None]:
@@ -197,23 +194,28 @@ def evaluate(
             "seconds": time.perf_counter() - started,
         }
 
-    n = n or _default_n(data)
     from ganbench.metrics.floor_cache import floor_key, read_floors, write_floors
     from ganbench.metrics.oracle import load_oracle
 
     oracle = oracle or load_oracle(data, seed=0, cache_dir=cache_dir)
-    real, real_labels, _ = _real_sample(data, n, seed + 1)
+    fixed_set = None if _is_synthetic(data) else _build_real(data, seed + 1)
+    # two disjoint real samples are drawn: a small fixed set caps the default n at half its size
+    n = n or min(
+        DEFAULT_IMAGE_SAMPLES, DEFAULT_IMAGE_SAMPLES if fixed_set is None else len(fixed_set) // 2
+    )
+    real, real_labels, _ = _real_sample(data, n, seed + 1, dataset=fixed_set)
     fake, fake_labels = _generated(generator_fn, n, tuple(real.shape[1:]))
     reference = _Reference(
-        names, data, oracle, inception, real, real_labels, seed, *_judge(oracle, real)
-    )
+        names, data, oracle, inception, real, real_labels, seed,
+        *oracle.features_and_probabilities(real),
+    )  # fmt: skip
     values = reference.score(fake, fake_labels)
 
     key = floor_key(data, n, seed, names, oracle, inception)
     floors = read_floors(key, cache_dir)
     cached = floors is not None
     if floors is None:
-        second, second_labels, _ = _real_sample(data, n, seed + 1, part=1)
+        second, second_labels, _ = _real_sample(data, n, seed + 1, 1, fixed_set)
         noise = torch.rand(real.shape, generator=torch.Generator().manual_seed(seed)) * 2 - 1
         floors = {
             "real_vs_real": _jsonable(reference.score(second, second_labels)),
@@ -233,11 +235,6 @@ def evaluate(
         "feature_network": feature_network,
         "seconds": time.perf_counter() - started,
     }
-
-
-def _judge(oracle: Any, images: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-    """Oracle features and class probabilities from one pass over ``images``."""
-    return oracle.features_and_probabilities(images)
 
 
 class _Reference:
@@ -268,7 +265,7 @@ class _Reference:
     def score(self, images: torch.Tensor, labels: torch.Tensor | None) -> dict[str, Any]:
         """Every requested metric of ``images`` (with their intended labels, if any)."""
         names, out = self.names, {}
-        features, probabilities = _judge(self.oracle, images)
+        features, probabilities = self.oracle.features_and_probabilities(images)
         if "classes" in names:
             from ganbench.metrics.classes import class_metrics
 
