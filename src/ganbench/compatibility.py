@@ -75,6 +75,34 @@ def conflicts(cfg: Config) -> list[str]:
                 f"model.self_attention={m.self_attention} is not an inner resolution of a "
                 f"{cfg.image_size}-px dcgan; allowed: {', '.join(map(str, allowed))}"
             )
+    if m.g_output == "linear" and m.spectral_norm == "both":
+        problems.append(
+            "model.g_output=linear starts G's last layer at zero weights, which spectral "
+            "normalisation of G cannot divide by; use spectral_norm=d or g_output=tanh"
+        )
+    if m.g_output == "linear" and m.g_final_norm:
+        problems.append(
+            "model.g_output=linear draws on the background colour, which a batch norm after "
+            "G's last layer would shift; set g_final_norm=false"
+        )
+    dcgan_image_only = (
+        m.g_conditioning or m.d_conditioning or m.g_upsample != "transposed" or m.g_output != "tanh"
+    )
+    if dcgan_image_only and (m.arch != "dcgan" or cfg.data.kind != "image"):
+        problems.append(
+            "model.g_conditioning, d_conditioning, g_upsample and g_output are built into "
+            "the dcgan architecture for images only"
+        )
+    if m.d_condition == "projection" and m.minibatch_discrimination:
+        problems.append(
+            "model.d_conditioning=projection needs D's pooled features, which minibatch "
+            "discrimination flattens away; drop one of them"
+        )
+    if m.g_condition == "cbn" and m.g_norm != "batch":
+        problems.append(
+            f"model.g_conditioning=cbn is conditional batch norm, but model.g_norm={m.g_norm}; "
+            "set g_norm=batch or choose another g_conditioning"
+        )
     if cfg.sampling.truncation is not None and m.latent_distribution != "gaussian":
         problems.append(
             "sampling.truncation applies to a gaussian latent (model.latent_distribution)"

@@ -246,12 +246,32 @@ class ModelConfig(_Section):
     latent_dim: int = Field(100, ge=1)
     latent_distribution: Literal["gaussian", "uniform"] = "gaussian"
     conditioning: Literal["none", "additive", "embedding"] = "additive"
+    g_conditioning: Literal["additive", "embedding", "cbn"] | None = Field(
+        None,
+        description="how G takes the class (default: as conditioning); cbn: class-conditional "
+        "batch norm",
+    )
+    d_conditioning: Literal["additive", "embedding", "projection"] | None = Field(
+        None,
+        description="how D takes the class (default: as conditioning); projection: Miyato and "
+        "Koyama's class embedding times D's pooled features",
+    )
     embedding_dim: int = Field(16, ge=1)
     g_width: int = Field(32, ge=1)
     d_width: int = Field(32, ge=1)
     max_width: int = Field(512, ge=1)
     width_growth: Literal["double", "constant"] = "double"
     extra_layers: int = Field(0, ge=0, description="stride-1 3x3 conv layers per resolution")
+    g_output: Literal["tanh", "linear"] = Field(
+        "tanh",
+        description="G's output: tanh, or linear starting as a blank canvas of the data's "
+        "background colour (zero last layer, StyleGAN2-style linear toRGB; clamped when sampled)",
+    )
+    g_upsample: Literal["transposed", "nearest"] = Field(
+        "transposed",
+        description="G's upsampling: 4x4 stride-2 transposed conv, or nearest x2 then 3x3 conv "
+        "(no checkerboard, Odena et al. 2016)",
+    )
     g_activation: Literal["relu", "leaky_relu"] = "leaky_relu"
     leaky_slope: float = Field(0.2, ge=0.0, lt=1.0)
     norm_position: Literal["before", "after"] = "before"
@@ -288,6 +308,27 @@ class ModelConfig(_Section):
         if isinstance(values, dict) and values.get("preset") in MODEL_PRESETS:
             return {**MODEL_PRESETS[values["preset"]], **values}
         return values
+
+    @model_validator(mode="after")
+    def _conditioning_sides(self) -> ModelConfig:
+        if self.conditioning == "none":
+            for side in ("g_conditioning", "d_conditioning"):
+                if getattr(self, side) is not None:
+                    raise ValueError(
+                        f"model.{side}={getattr(self, side)} needs a conditional model; set "
+                        "model.conditioning=additive or embedding, or drop the setting"
+                    )
+        return self
+
+    @property
+    def g_condition(self) -> str:
+        """How G takes the class: none, additive, embedding or cbn."""
+        return self.g_conditioning or self.conditioning
+
+    @property
+    def d_condition(self) -> str:
+        """How D takes the class: none, additive, embedding or projection."""
+        return self.d_conditioning or self.conditioning
 
 
 LOSS_NAMES = (
@@ -329,6 +370,9 @@ class ObjectiveConfig(_Section):
     soft_labels: bool = Field(False, description="random labels: reals U(0.7,1.2), fakes U(0,0.3)")
     label_flip: float = Field(0.0, ge=0, lt=0.5, description="share of D's labels swapped")
     image_pool: int = Field(0, ge=0, description="past fakes kept for D (seed 004: 50)")
+    mode_seeking: float = Field(
+        0.0, ge=0, description="weight of MSGAN's mode-seeking term in G's loss (0: off)"
+    )
     diffaugment: str | None = Field(
         None, description="DiffAugment policy for D's inputs, e.g. color,translation,cutout"
     )
@@ -378,6 +422,12 @@ class ScheduleConfig(_Section):
         0.0, ge=0, lt=1, description="decay of an EMA copy of G used for samples (0: off)"
     )
     ema_start: int = Field(0, ge=0, description="step from which the EMA averages (copy before)")
+    ema_rampup: float | None = Field(
+        None,
+        gt=0,
+        description="StyleGAN2-ADA's EMA ramp-up: the average's half-life is at most this share "
+        "of the steps done, so early averages do not keep the random initial weights",
+    )
 
 
 class SamplingConfig(_Section):
@@ -455,7 +505,7 @@ class Config(_Section):
             )
         classes = len(self.data.class_names)
         if (
-            self.model.conditioning == "additive"
+            self.model.g_condition == "additive"
             and self.model.arch == "dcgan"
             and self.model.latent_dim < classes
         ):

@@ -52,7 +52,8 @@ def generate(
         for start in range(0, len(z), batch_size):
             part = z[start : start + batch_size].to(device)
             y = None if labels is None else labels[start : start + batch_size].to(device)
-            chunks.append(generator(part, y).float().cpu())
+            # clamped: a linear-output generator may overshoot the image range
+            chunks.append(generator(part, y).float().clamp_(-1, 1).cpu())
         return torch.cat(chunks)
     finally:
         generator.train(was_training)

@@ -287,7 +287,26 @@ class _Reference:
             n = len(images)
             pairs = min(MS_SSIM_PAIRS, n * (n - 1) // 2)
             out["ms_ssim"] = ms_ssim_diversity(images, pairs=pairs, seed=self.seed)["ms_ssim"]
+            judged = labels.cpu() if labels is not None else probabilities.argmax(1)
+            out.update(self._ms_ssim_within_classes(images, judged))
         return out
+
+    def _ms_ssim_within_classes(self, images: torch.Tensor, labels: torch.Tensor) -> dict:
+        """MS-SSIM among images of one class (the intended class, or the oracle's), averaged
+        over the classes with at least two images: the diversity that a mixture of classes
+        hides (a generator drawing one image per class scores high here, low overall)."""
+        from ganbench.metrics.msssim import ms_ssim_diversity
+
+        per_class: dict[str, float] = {}
+        for k, name in enumerate(self.oracle.class_names):
+            members = images[labels == k]
+            m = len(members)
+            if m >= 2:
+                pairs = min(MS_SSIM_PAIRS, m * (m - 1) // 2)
+                result = ms_ssim_diversity(members, pairs=pairs, seed=self.seed)
+                per_class[name] = result["ms_ssim"]
+        mean = float(np.mean(list(per_class.values()))) if per_class else float("nan")
+        return {"ms_ssim_within_class": mean, "ms_ssim_per_class": per_class}
 
     def _inception_scores(self, images: torch.Tensor) -> dict[str, Any]:
         """FD/KID in Inception pool space ("FD-inception": torchvision's network, so not the

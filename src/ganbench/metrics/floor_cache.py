@@ -18,7 +18,7 @@ from ganbench.config import DataConfig
 from ganbench.data import cache
 
 # Bump when a metric's definition or the floors' recipe changes.
-FLOORS_VERSION = 2
+FLOORS_VERSION = 3
 
 
 def floor_key(

@@ -7,6 +7,7 @@ from torch import nn
 from torch.nn.utils.parametrizations import spectral_norm
 
 from ganbench.config import Config
+from ganbench.models.conditioning import ProjectionHead
 from ganbench.models.dcgan import DCGANDiscriminator, DCGANGenerator
 from ganbench.models.init import initialise
 from ganbench.models.mlp import (
@@ -40,11 +41,23 @@ def build_models(cfg: Config) -> tuple[nn.Module, nn.Module]:
         scheme = "default" if model.equalised_lr else model.init
         initialise(generator, scheme, model.leaky_slope)
         initialise(discriminator, scheme, model.leaky_slope)
+        if model.g_output == "linear" and cfg.data.kind == "image":
+            generator.start_blank(background_colour(cfg))
         if model.spectral_norm != "none":
             apply_spectral_norm(discriminator)
         if model.spectral_norm == "both":
             apply_spectral_norm(generator)
     return generator, discriminator
+
+
+def background_colour(cfg: Config) -> torch.Tensor:
+    """The canvas a linear-output G starts from, in [-1, 1] per image channel: the shapes'
+    background colour, mid-grey for sources whose background is not known."""
+    if cfg.data.source != "shapes":
+        return torch.zeros(cfg.data.channels)
+    rgb = torch.tensor(cfg.data.background, dtype=torch.float32)
+    colour = rgb.mean(0, keepdim=True) if cfg.data.channels == 1 else rgb
+    return colour / 127.5 - 1
 
 
 def apply_spectral_norm(module: nn.Module) -> nn.Module:
@@ -54,6 +67,8 @@ def apply_spectral_norm(module: nn.Module) -> nn.Module:
     for layer in list(module.modules()):
         if isinstance(layer, nn.Conv2d | nn.ConvTranspose2d | nn.Linear):
             spectral_norm(layer)
+        elif isinstance(layer, ProjectionHead):
+            spectral_norm(layer.embedding)
     return module
 
 

@@ -71,3 +71,47 @@ class ImageConditioner(nn.Module):
         size = self.image_size
         plane = self.embedding(labels).view(-1, 1, size, size).to(images.dtype)
         return torch.cat([images, plane], dim=1)
+
+
+class ConditionalBatchNorm2d(nn.Module):
+    """Batch norm whose gain and bias are looked up per class (de Vries et al. 2017; the
+    generator of SNGAN-projection and BigGAN). Gains start at 1 and biases at 0, so with one
+    class it is plain batch norm."""
+
+    def __init__(self, channels: int, num_classes: int):
+        super().__init__()
+        self.norm = nn.BatchNorm2d(channels, affine=False)
+        self.gain = nn.Embedding(num_classes, channels)
+        self.bias = nn.Embedding(num_classes, channels)
+        nn.init.ones_(self.gain.weight)
+        nn.init.zeros_(self.bias.weight)
+
+    def forward(self, x: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
+        h = self.norm(x)
+        gain = self.gain(labels).to(h.dtype)[:, :, None, None]
+        bias = self.bias(labels).to(h.dtype)[:, :, None, None]
+        return h * gain + bias
+
+
+class LabelledSequential(nn.Sequential):
+    """A sequential stack whose class-conditional layers also receive the labels."""
+
+    def forward(self, x: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
+        for layer in self:
+            x = layer(x, labels) if isinstance(layer, ConditionalBatchNorm2d) else layer(x)
+        return x
+
+
+class ProjectionHead(nn.Module):
+    """The projection discriminator's class term (Miyato and Koyama 2018): the inner product
+    of a learned class embedding with D's spatially summed features, added to the logit.
+    Spectral normalisation of D also normalises this embedding."""
+
+    def __init__(self, channels: int, num_classes: int):
+        super().__init__()
+        self.embedding = nn.Embedding(num_classes, channels)
+        nn.init.normal_(self.embedding.weight, 0.0, 0.02)
+
+    def forward(self, features: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
+        pooled = features.sum(dim=(2, 3))
+        return (self.embedding(labels).to(pooled.dtype) * pooled).sum(dim=1)

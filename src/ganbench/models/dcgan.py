@@ -15,7 +15,13 @@ import torch
 from torch import nn
 
 from ganbench.config import ModelConfig
-from ganbench.models.conditioning import ImageConditioner, LatentConditioner
+from ganbench.models.conditioning import (
+    ConditionalBatchNorm2d,
+    ImageConditioner,
+    LabelledSequential,
+    LatentConditioner,
+    ProjectionHead,
+)
 from ganbench.models.layers import (
     EqualisedConv2d,
     EqualisedConvTranspose2d,
@@ -60,9 +66,11 @@ def _activation(kind: str, slope: float) -> nn.Module:
     return nn.ReLU(inplace=True) if kind == "relu" else nn.LeakyReLU(slope, inplace=True)
 
 
-def _norm(kind: str, channels: int) -> nn.Module | None:
+def _norm(kind: str, channels: int, num_classes: int = 0) -> nn.Module | None:
     if kind == "batch":
         return nn.BatchNorm2d(channels)
+    if kind == "cbn":
+        return ConditionalBatchNorm2d(channels, num_classes)
     if kind == "layer":
         return nn.GroupNorm(1, channels)
     if kind == "pixel":
@@ -71,11 +79,16 @@ def _norm(kind: str, channels: int) -> nn.Module | None:
 
 
 def _block(
-    conv: nn.Module, channels: int, act: nn.Module, norm: str, position: str
+    conv: nn.Module,
+    channels: int,
+    act: nn.Module,
+    norm: str,
+    position: str,
+    num_classes: int = 0,
 ) -> list[nn.Module]:
     """conv -> norm -> act (``before``) or conv -> act -> norm (``after``); pixel norm always
     follows the activation, as in PGGAN."""
-    layer = _norm(norm, channels)
+    layer = _norm(norm, channels, num_classes)
     if layer is None:
         return [conv, act]
     if position == "before" and norm != "pixel":
@@ -93,8 +106,9 @@ class DCGANGenerator(nn.Module):
     def __init__(self, cfg: ModelConfig, image_size: int, channels: int, num_classes: int):
         super().__init__()
         self.latent_dim, self.num_classes = cfg.latent_dim, num_classes
+        mode = cfg.g_condition if num_classes else "none"
         self.condition = LatentConditioner(
-            cfg.conditioning, cfg.latent_dim, num_classes, cfg.embedding_dim
+            "none" if mode == "cbn" else mode, cfg.latent_dim, num_classes, cfg.embedding_dim
         )
         conv, conv_t, _ = _layer_types(cfg.equalised_lr)
         stages = stage_count(image_size)
@@ -102,29 +116,59 @@ class DCGANGenerator(nn.Module):
         resolutions = stage_resolutions(image_size)
         act = lambda: _activation(cfg.g_activation, cfg.leaky_slope)  # noqa: E731
         norm, pos = cfg.g_norm, cfg.norm_position
+        if mode == "cbn" and norm == "batch":
+            norm = "cbn"
+        block = lambda c, w: _block(c, w, act(), norm, pos, num_classes)  # noqa: E731
+
+        def upsample(c_in: int, c_out: int, bias: bool = False) -> list[nn.Module]:
+            if cfg.g_upsample == "nearest":
+                return [
+                    nn.Upsample(scale_factor=2, mode="nearest"),
+                    conv(c_in, c_out, 3, 1, 1, bias=bias),
+                ]
+            return [conv_t(c_in, c_out, 4, 2, 1, bias=bias)]
+
         start = start_resolution(image_size)
         layers: list[nn.Module] = []
         first = conv_t(self.condition.out_dim, widths[0], start, 1, 0, bias=False)
-        layers += _block(first, widths[0], act(), norm, pos)
+        layers += block(first, widths[0])
         for i, width in enumerate(widths):
             if i > 0:
-                up = conv_t(widths[i - 1], width, 4, 2, 1, bias=False)
-                layers += _block(up, width, act(), norm, pos)
+                *resize, up = upsample(widths[i - 1], width)
+                layers += [*resize, *block(up, width)]
             for _ in range(cfg.extra_layers):
-                layers += _block(conv(width, width, 3, 1, 1, bias=False), width, act(), norm, pos)
+                layers += block(conv(width, width, 3, 1, 1, bias=False), width)
             if cfg.self_attention == resolutions[i]:
                 layers.append(SelfAttention(width))
-        last = conv_t(widths[-1], channels, 4, 2, 1, bias=False)
+        linear_output = cfg.g_output == "linear"
+        *resize, last = upsample(widths[-1], channels, bias=linear_output)
+        layers += resize
+        self._output_index = len(layers)
         if cfg.g_final_norm:
-            layers += _block(last, channels, act(), "batch" if norm == "pixel" else norm, pos)
+            final_norm = "batch" if norm in ("pixel", "cbn") else norm
+            layers += _block(last, channels, act(), final_norm, pos)
         else:
             layers.append(last)
-        layers.append(nn.Tanh())
-        self.net = nn.Sequential(*layers)
+        if not linear_output:
+            layers.append(nn.Tanh())
+        self.net = LabelledSequential(*layers)
 
     def forward(self, z: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
         h = self.condition(z, labels)
-        return self.net(h.view(h.shape[0], -1, 1, 1))
+        return self.net(h.view(h.shape[0], -1, 1, 1), labels)
+
+    @property
+    def output_layer(self) -> nn.Module:
+        """The layer that makes the image's channels."""
+        return self.net[self._output_index]
+
+    @torch.no_grad()
+    def start_blank(self, background: torch.Tensor) -> None:
+        """Linear output only: zero the last layer's weights and set its bias to the
+        background colour (C values in [-1, 1]), so G starts as an empty canvas and draws
+        ink on it, instead of holding a saturated tanh at the background."""
+        self.output_layer.weight.zero_()
+        self.output_layer.bias.copy_(background.to(self.output_layer.bias))
 
 
 class DCGANDiscriminator(nn.Module):
@@ -133,8 +177,9 @@ class DCGANDiscriminator(nn.Module):
     def __init__(self, cfg: ModelConfig, image_size: int, channels: int, num_classes: int):
         super().__init__()
         self.pack = cfg.pack
+        mode = cfg.d_condition if num_classes else "none"
         self.condition = ImageConditioner(
-            cfg.conditioning, channels * cfg.pack, image_size, num_classes
+            "none" if mode == "projection" else mode, channels * cfg.pack, image_size, num_classes
         )
         conv, _, linear = _layer_types(cfg.equalised_lr)
         stages = stage_count(image_size)
@@ -160,19 +205,25 @@ class DCGANDiscriminator(nn.Module):
             layers.append(MinibatchStdDev())
             in_ch += 1
         start = start_resolution(image_size)
+        head: list[nn.Module]
         if cfg.minibatch_discrimination:
             features = in_ch * start * start
             kernels = cfg.minibatch_discrimination
-            layers += [
+            head = [
                 nn.Flatten(),
                 MinibatchDiscrimination(features, kernels, MINIBATCH_KERNEL_DIM),
                 linear(features + kernels, 1),
             ]
         else:
-            layers.append(conv(in_ch, 1, start, 1, 0, bias=False))
+            head = [conv(in_ch, 1, start, 1, 0, bias=False)]
             if cfg.d_final_activation:
-                layers.append(act())
-        self.net = nn.Sequential(*layers)
+                head.append(act())
+        # With projection the class term needs the features before the head.
+        self.projection = ProjectionHead(in_ch, num_classes) if mode == "projection" else None
+        if self.projection is None:
+            self.net = nn.Sequential(*layers, *head)
+        else:
+            self.net, self.head = nn.Sequential(*layers), nn.Sequential(*head)
 
     @staticmethod
     def _dropout(cfg: ModelConfig) -> list[nn.Module]:
@@ -182,4 +233,9 @@ class DCGANDiscriminator(nn.Module):
         """Logits, shape (B,), or (B/m,) for packs of m."""
         if self.pack > 1:
             images = pack(images, self.pack)
-        return self.net(self.condition(images, labels)).flatten()
+        h = self.net(self.condition(images, labels))
+        if self.projection is None:
+            return h.flatten()
+        if labels is None:
+            raise ValueError("this discriminator is conditional: pass class labels")
+        return self.head(h).flatten() + self.projection(h, labels)

@@ -30,6 +30,6 @@ def initialise(module: nn.Module, scheme: str, leaky_slope: float = 0.2) -> None
                 nn.init.orthogonal_(weight)
             if layer.bias is not None:
                 nn.init.zeros_(layer.bias)
-        elif isinstance(layer, nn.BatchNorm2d) and scheme == "normal":
+        elif isinstance(layer, nn.BatchNorm2d) and layer.affine and scheme == "normal":
             nn.init.normal_(layer.weight, 1.0, 0.02)
             nn.init.zeros_(layer.bias)

@@ -28,6 +28,7 @@ from ganbench.models.ema import EMAGenerator
 from ganbench.objectives.augment import cr_augment, diff_augment
 from ganbench.objectives.labels import LabelTricks
 from ganbench.objectives.losses import AdversarialLoss
+from ganbench.objectives.mode_seeking import mode_seeking_loss
 from ganbench.objectives.regularisers import (
     add_instance_noise,
     consistency_penalty,
@@ -58,6 +59,7 @@ class Tricks:
 
     labels: LabelTricks = field(default_factory=LabelTricks)
     r1_gamma: float = 0.0
+    mode_seeking: float = 0.0
     consistency: float = 0.0
     consistency_on: str = "real"
     instance_noise: float = 0.0
@@ -113,12 +115,12 @@ class AdversarialStep:
         """One G step after ``len(batches)`` D steps (one real batch each); ``step`` counts
         the G steps done before this one."""
         stats: dict[str, torch.Tensor] = {}
-        fake = labels = None
+        fake = labels = z = None
         for k, (real, labels) in enumerate(batches):
             last = k == len(batches) - 1
-            stats, fake = self._d_step(state, real, labels, step, k, keep_graph=last)
+            stats, fake, z = self._d_step(state, real, labels, step, k, keep_graph=last)
         assert fake is not None and labels is not None, "at least one real batch is needed"
-        stats.update(self._g_step(state, fake, labels, step))
+        stats.update(self._g_step(state, fake, z, labels, step))
         return stats
 
     def _d_step(
@@ -129,7 +131,9 @@ class AdversarialStep:
         step: int,
         k: int,
         keep_graph: bool,
-    ) -> tuple[dict[str, torch.Tensor], torch.Tensor]:
+    ) -> tuple[dict[str, torch.Tensor], torch.Tensor, torch.Tensor]:
+        """D's update; returns its stats, the fakes (with G's graph when ``keep_graph``) and
+        their latents."""
         G, D, t = state.generator, state.discriminator, self.tricks
         rng = torch_generator(self.seed, "d-step", step, k)
         y = labels if self.conditional else None
@@ -177,7 +181,7 @@ class AdversarialStep:
                 "d_acc_fake": (fake_logits < threshold).float().mean(),
             }
         )
-        return stats, fake
+        return stats, fake, z
 
     def _penalties(
         self,
@@ -211,7 +215,12 @@ class AdversarialStep:
         return terms
 
     def _g_step(
-        self, state: GANState, fake: torch.Tensor, labels: torch.Tensor, step: int
+        self,
+        state: GANState,
+        fake: torch.Tensor,
+        z: torch.Tensor,
+        labels: torch.Tensor,
+        step: int,
     ) -> dict[str, torch.Tensor]:
         """Through the updated D, whose own weight gradients are not needed."""
         D = state.discriminator
@@ -223,7 +232,13 @@ class AdversarialStep:
             with self._autocast():
                 g_logits = D(self._d_input(fake, step, rng), y).float()
             g_loss = self.loss.g_loss(g_logits)
-            g_loss.backward()
+            total = g_loss
+            extra: dict[str, torch.Tensor] = {}
+            if self.tricks.mode_seeking > 0:
+                term = mode_seeking_loss(fake, z, y, self.tricks.mode_seeking)
+                total = total + term
+                extra["g_mode_seeking"] = term.detach()
+            total.backward()
         finally:
             D.requires_grad_(True)
         state.g_optimiser.step()
@@ -232,4 +247,5 @@ class AdversarialStep:
         return {
             "g_loss": g_loss.detach(),
             "d_fake_after": self.loss.readable(g_logits.detach()).mean(),
+            **extra,
         }

@@ -100,7 +100,11 @@ class Trainer:
             g_optimiser=torch.optim.Adam(generator.parameters(), lr=opt.g_lr, betas=betas),
             d_optimiser=torch.optim.Adam(discriminator.parameters(), lr=opt.d_lr, betas=betas),
             latent_rng=torch_generator(cfg.seed, "latent"),
-            ema=EMAGenerator(generator, sched.ema, sched.ema_start) if sched.ema > 0 else None,
+            ema=(
+                EMAGenerator(generator, sched.ema, sched.ema_start, sched.ema_rampup)
+                if sched.ema > 0
+                else None
+            ),
             image_pool=(
                 ImagePool(obj.image_pool, torch_generator(cfg.seed, "image-pool"))
                 if obj.image_pool
@@ -113,6 +117,7 @@ class Trainer:
         tricks = Tricks(
             labels=LabelTricks(obj.real_label, obj.fake_label, obj.soft_labels, obj.label_flip),
             r1_gamma=obj.r1_gamma,
+            mode_seeking=obj.mode_seeking,
             consistency=obj.consistency,
             consistency_on=obj.consistency_on,
             instance_noise=obj.instance_noise,
