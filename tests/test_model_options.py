@@ -143,3 +143,40 @@ def test_samples_of_a_linear_output_are_clamped_to_the_image_range():
 def test_linear_output_refuses_spectral_norm_of_g():
     with pytest.raises(ConfigError, match="g_output=linear"):
         load_config(None, ["model.g_output=linear", "model.spectral_norm=both"])
+
+
+def test_class_stddev_sees_collapse_within_a_class_that_mixed_groups_miss():
+    from ganbench.models.conditioning import ClassStdDev
+
+    labels = torch.tensor([0, 1, 0, 1, 0, 1, 0, 1])
+    # one image per class: identical within each class, different between classes
+    collapsed = torch.stack([torch.full((2, 3, 3), float(k) * 5) for k in labels.tolist()])
+    varied = collapsed + torch.randn(collapsed.shape)
+    layer = ClassStdDev()
+    spread_collapsed = layer(collapsed, labels)[:, -1]
+    spread_varied = layer(varied, labels)[:, -1]
+    assert spread_collapsed.max() < 1e-3
+    assert spread_varied.min() > 0.3
+    # each sample's channel is its own class's spread
+    group = varied[labels == 1]
+    expected = ((group - group.mean(0)).square().mean(0) + 1e-8).sqrt().mean()
+    assert torch.allclose(spread_varied[1], torch.full((3, 3), expected.item()), atol=1e-6)
+
+
+def test_class_stddev_gives_a_lonely_sample_zero_and_passes_gradients():
+    from ganbench.models.conditioning import ClassStdDev
+
+    x = torch.randn(3, 2, 2, 2, requires_grad=True)
+    out = ClassStdDev()(x, torch.tensor([0, 0, 1]))
+    assert torch.all(out[2, -1] == 0)
+    out[:, -1].sum().backward()
+    assert x.grad is not None and x.grad[:2].abs().sum() > 0
+
+
+def test_class_stddev_needs_a_conditional_model():
+    with pytest.raises(ConfigError, match="minibatch_std_groups=class"):
+        load_config(
+            None,
+            ["model.minibatch_std=true", "model.minibatch_std_groups=class",
+             "model.conditioning=none"],
+        )  # fmt: skip

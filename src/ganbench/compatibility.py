@@ -93,6 +93,13 @@ def conflicts(cfg: Config) -> list[str]:
             "model.g_conditioning, d_conditioning, g_upsample and g_output are built into "
             "the dcgan architecture for images only"
         )
+    if m.minibatch_std_groups == "class" and not (
+        m.minibatch_std and cfg.conditional and m.arch == "dcgan" and cfg.data.kind == "image"
+    ):
+        problems.append(
+            "model.minibatch_std_groups=class groups D's stddev channel by label: it needs "
+            "model.minibatch_std=true, a conditional model and the dcgan architecture"
+        )
     if m.d_condition == "projection" and m.minibatch_discrimination:
         problems.append(
             "model.d_conditioning=projection needs D's pooled features, which minibatch "

@@ -293,6 +293,11 @@ class ModelConfig(_Section):
     )
     equalised_lr: bool = Field(False, description="PGGAN's equalised learning rate (dcgan)")
     minibatch_std: bool = Field(False, description="PGGAN's minibatch stddev channel in D")
+    minibatch_std_groups: Literal["mixed", "class"] = Field(
+        "mixed",
+        description="minibatch stddev over groups of 4 mixed samples (PGGAN), or over the "
+        "samples of each class (conditional dcgan: sees one-image-per-class collapse)",
+    )
     minibatch_discrimination: int = Field(
         0, ge=0, description="kernels of Salimans et al.'s minibatch discrimination (0: off)"
     )

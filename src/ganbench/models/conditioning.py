@@ -78,6 +78,8 @@ class ConditionalBatchNorm2d(nn.Module):
     generator of SNGAN-projection and BigGAN). Gains start at 1 and biases at 0, so with one
     class it is plain batch norm."""
 
+    takes_labels = True
+
     def __init__(self, channels: int, num_classes: int):
         super().__init__()
         self.norm = nn.BatchNorm2d(channels, affine=False)
@@ -94,12 +96,46 @@ class ConditionalBatchNorm2d(nn.Module):
 
 
 class LabelledSequential(nn.Sequential):
-    """A sequential stack whose class-conditional layers also receive the labels."""
+    """A sequential stack whose class-aware layers (``takes_labels``) also receive the labels."""
 
     def forward(self, x: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
         for layer in self:
-            x = layer(x, labels) if isinstance(layer, ConditionalBatchNorm2d) else layer(x)
+            x = layer(x, labels) if getattr(layer, "takes_labels", False) else layer(x)
         return x
+
+
+class ClassStdDev(nn.Module):
+    """Minibatch standard deviation within each class (PGGAN's stddev channel, grouped by
+    label). Over a batch that mixes classes the plain stddev sees the spread between classes
+    and stays blind to a generator that draws one image per class; here each sample gets the
+    mean feature deviation of the samples of its own class in the batch (0 when it is alone),
+    appended as one constant channel: (B, C, H, W) -> (B, C + 1, H, W)."""
+
+    takes_labels = True
+
+    def __init__(self, eps: float = 1e-8):
+        super().__init__()
+        self.eps = eps
+
+    def forward(self, x: torch.Tensor, labels: torch.Tensor | None) -> torch.Tensor:
+        if labels is None:
+            raise ValueError("ClassStdDev groups by class: pass class labels")
+        batch, _, height, width = x.shape
+        features = x.float()  # float32 so that eps survives half-precision autocast
+        indices, values = [], []
+        for label in torch.unique(labels):
+            members = torch.nonzero(labels == label).flatten()
+            if len(members) < 2:
+                continue
+            group = features[members]
+            spread = ((group - group.mean(0)).square().mean(0) + self.eps).sqrt().mean()
+            indices.append(members)
+            values.append(spread.expand(len(members)))
+        per_sample = features.new_zeros(batch)
+        if indices:
+            per_sample = per_sample.index_copy(0, torch.cat(indices), torch.cat(values))
+        channel = per_sample.view(batch, 1, 1, 1).expand(batch, 1, height, width)
+        return torch.cat([x, channel.to(x.dtype)], dim=1)
 
 
 class ProjectionHead(nn.Module):

@@ -16,6 +16,7 @@ from torch import nn
 
 from ganbench.config import ModelConfig
 from ganbench.models.conditioning import (
+    ClassStdDev,
     ConditionalBatchNorm2d,
     ImageConditioner,
     LabelledSequential,
@@ -202,7 +203,8 @@ class DCGANDiscriminator(nn.Module):
                 layers.append(SelfAttention(width))
             in_ch = width
         if cfg.minibatch_std:
-            layers.append(MinibatchStdDev())
+            by_class = cfg.minibatch_std_groups == "class" and num_classes > 0
+            layers.append(ClassStdDev() if by_class else MinibatchStdDev())
             in_ch += 1
         start = start_resolution(image_size)
         head: list[nn.Module]
@@ -221,9 +223,9 @@ class DCGANDiscriminator(nn.Module):
         # With projection the class term needs the features before the head.
         self.projection = ProjectionHead(in_ch, num_classes) if mode == "projection" else None
         if self.projection is None:
-            self.net = nn.Sequential(*layers, *head)
+            self.net = LabelledSequential(*layers, *head)
         else:
-            self.net, self.head = nn.Sequential(*layers), nn.Sequential(*head)
+            self.net, self.head = LabelledSequential(*layers), nn.Sequential(*head)
 
     @staticmethod
     def _dropout(cfg: ModelConfig) -> list[nn.Module]:
@@ -233,7 +235,7 @@ class DCGANDiscriminator(nn.Module):
         """Logits, shape (B,), or (B/m,) for packs of m."""
         if self.pack > 1:
             images = pack(images, self.pack)
-        h = self.net(self.condition(images, labels))
+        h = self.net(self.condition(images, labels), labels)
         if self.projection is None:
             return h.flatten()
         if labels is None:
