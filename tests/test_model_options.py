@@ -180,3 +180,16 @@ def test_class_stddev_needs_a_conditional_model():
             ["model.minibatch_std=true", "model.minibatch_std_groups=class",
              "model.conditioning=none"],
         )  # fmt: skip
+
+
+def test_points_are_never_clamped():
+    class FarPoints(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.anchor = nn.Parameter(torch.zeros(()))
+
+        def forward(self, z, labels=None):
+            return z * 0 + 2.0 + self.anchor
+
+    points = generate(FarPoints(), torch.randn(5, 2))
+    assert torch.all(points == 2.0)

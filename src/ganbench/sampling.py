@@ -52,8 +52,10 @@ def generate(
         for start in range(0, len(z), batch_size):
             part = z[start : start + batch_size].to(device)
             y = None if labels is None else labels[start : start + batch_size].to(device)
-            # clamped: a linear-output generator may overshoot the image range
-            chunks.append(generator(part, y).float().clamp_(-1, 1).cpu())
+            out = generator(part, y).float()
+            if out.dim() == 4:  # images: a linear-output generator may overshoot the range
+                out = out.clamp_(-1, 1)
+            chunks.append(out.cpu())
         return torch.cat(chunks)
     finally:
         generator.train(was_training)
