@@ -137,3 +137,11 @@ def test_truncated_metrics_line_is_skipped(tiny):
     with open(trainer.run.metrics_path, "a") as handle:
         handle.write('{"step": 5, "d_lo')
     assert [r["step"] for r in trainer.run.read_metrics()] == [2, 4]
+
+
+def test_fit_stops_cleanly_at_a_time_cap(tiny):
+    cfg = load_config(None, [*tiny, "schedule.steps=50"])
+    trainer = Trainer(cfg, RunDir.create(cfg))
+    result = trainer.fit(50, max_seconds=0.0)
+    assert result.time_capped and result.end_step == 1
+    assert trainer.run.checkpoint_steps() == [1]

@@ -15,7 +15,6 @@ from pathlib import Path
 from typing import Any
 
 from ganbench.errors import CheckpointError, GanbenchError
-from ganbench.sweeps.cap import wall_time_cap
 from ganbench.sweeps.metrics import WALL_TIME, scalars
 from ganbench.sweeps.plan import TrialTask
 from ganbench.sweeps.records import (
@@ -112,9 +111,8 @@ def _train_and_evaluate(task: TrialTask, run_dir: Path) -> dict[str, Any]:
         if cap is not None and cap <= 0:
             capped = True
         else:
-            with wall_time_cap(cap) as state:
-                result = trainer.fit(task.steps)
-            seconds, capped = result.seconds, state.reached
+            result = trainer.fit(task.steps, max_seconds=cap)
+            seconds, capped = result.seconds, result.time_capped
             append_attempt(
                 run_dir,
                 {"start_step": result.start_step, "end_step": result.end_step, "seconds": seconds},

@@ -52,6 +52,7 @@ class FitResult:
     seconds: float
     images_per_second: float
     checkpoint: Path | None
+    time_capped: bool = False
 
 
 @contextlib.contextmanager
@@ -284,7 +285,9 @@ class Trainer:
         return record
 
     # the loop ---------------------------------------------------------------------------
-    def fit(self, until_step: int) -> FitResult:
+    def fit(self, until_step: int, max_seconds: float | None = None) -> FitResult:
+        """Train to ``until_step``; with ``max_seconds`` stop cleanly (as on Ctrl-C) once that
+        much time has passed since the call."""
         cfg, log_cfg = self.cfg, self.cfg.logging
         batch_size = cfg.schedule.batch_size
         samples_every = log_cfg.samples_every or self.steps_per_epoch
@@ -294,7 +297,7 @@ class Trainer:
         count, window_start = 0, time.perf_counter()
         last_saved: Path | None = None
         bar = _progress_bar(start_step, until_step, log_cfg.progress)
-        interrupted = False
+        interrupted = time_capped = False
         batches = None
         try:
             with stop_requests() as stop:
@@ -327,7 +330,10 @@ class Trainer:
                     if self.step % log_cfg.checkpoint_every == 0:
                         last_saved = self.save_checkpoint()
                     bar.update(1)
-                interrupted = stop["stop"]
+                    if max_seconds is not None and time.perf_counter() - started >= max_seconds:
+                        time_capped = True
+                        break
+                interrupted = stop["stop"] or time_capped
             # Only a loop that ended between steps leaves a state worth saving; after a crash
             # the last periodic checkpoint stands.
             if last_saved is None and self.step > start_step:
@@ -342,7 +348,15 @@ class Trainer:
             logger.close()
         seconds = time.perf_counter() - started
         images = (self.step - start_step) * batch_size
-        return FitResult(start_step, self.step, interrupted, seconds, images / seconds, last_saved)
+        return FitResult(
+            start_step,
+            self.step,
+            interrupted,
+            seconds,
+            images / max(seconds, 1e-9),
+            last_saved,
+            time_capped and self.step < until_step,
+        )
 
 
 def lr_factor(step: int, decay: str, start: int, total: int) -> float:
