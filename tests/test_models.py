@@ -4,7 +4,7 @@ from torch import nn
 
 from ganbench.config import load_config
 from ganbench.models import build_models, sample_latent
-from ganbench.models.conditioning import tile_label
+from ganbench.models.conditioning import ConditionalBatchNorm2d, tile_label
 from ganbench.models.init import INIT_SCHEMES, initialise
 
 
@@ -84,7 +84,8 @@ def test_radford_preset_halves_widths_and_uses_relu():
 def test_norm_position_after_puts_activation_first():
     _, G, _ = _models("model.norm_position=after")
     seq = list(G.net)
-    assert isinstance(seq[1], nn.LeakyReLU) and isinstance(seq[2], nn.BatchNorm2d)
+    norms = (nn.BatchNorm2d, ConditionalBatchNorm2d)
+    assert isinstance(seq[1], nn.LeakyReLU) and isinstance(seq[2], norms)
 
 
 def test_extra_layers_add_depth():

@@ -8,6 +8,14 @@ if TYPE_CHECKING:
     from ganbench.config import Config
 
 _DCGAN_ONLY = ("equalised_lr", "minibatch_discrimination", "self_attention")
+# Settings of the dcgan image networks that a recipe may carry into an mlp or point model
+# (e.g. `ganbench train model.arch=mlp` on the default recipe): noted there, not refused.
+DCGAN_IMAGE_SETTINGS = {
+    "g_conditioning": None,
+    "d_conditioning": None,
+    "g_upsample": "transposed",
+    "g_output": "tanh",
+}
 
 
 def conflicts(cfg: Config) -> list[str]:
@@ -75,24 +83,6 @@ def conflicts(cfg: Config) -> list[str]:
                 f"model.self_attention={m.self_attention} is not an inner resolution of a "
                 f"{cfg.image_size}-px dcgan; allowed: {', '.join(map(str, allowed))}"
             )
-    if m.g_output == "linear" and m.spectral_norm == "both":
-        problems.append(
-            "model.g_output=linear starts G's last layer at zero weights, which spectral "
-            "normalisation of G cannot divide by; use spectral_norm=d or g_output=tanh"
-        )
-    if m.g_output == "linear" and m.g_final_norm:
-        problems.append(
-            "model.g_output=linear draws on the background colour, which a batch norm after "
-            "G's last layer would shift; set g_final_norm=false"
-        )
-    dcgan_image_only = (
-        m.g_conditioning or m.d_conditioning or m.g_upsample != "transposed" or m.g_output != "tanh"
-    )
-    if dcgan_image_only and (m.arch != "dcgan" or cfg.data.kind != "image"):
-        problems.append(
-            "model.g_conditioning, d_conditioning, g_upsample and g_output are built into "
-            "the dcgan architecture for images only"
-        )
     if m.minibatch_std_groups == "class" and not (
         m.minibatch_std and cfg.conditional and m.arch == "dcgan" and cfg.data.kind == "image"
     ):
@@ -100,16 +90,17 @@ def conflicts(cfg: Config) -> list[str]:
             "model.minibatch_std_groups=class groups D's stddev channel by label: it needs "
             "model.minibatch_std=true, a conditional model and the dcgan architecture"
         )
-    if m.d_condition == "projection" and m.minibatch_discrimination:
-        problems.append(
-            "model.d_conditioning=projection needs D's pooled features, which minibatch "
-            "discrimination flattens away; drop one of them"
-        )
-    if m.g_condition == "cbn" and m.g_norm != "batch":
-        problems.append(
-            f"model.g_conditioning=cbn is conditional batch norm, but model.g_norm={m.g_norm}; "
-            "set g_norm=batch or choose another g_conditioning"
-        )
+    if m.arch == "dcgan" and cfg.data.kind == "image":
+        if m.g_output == "linear" and m.g_final_norm:
+            problems.append(
+                "model.g_output=linear draws on the background colour, which a batch norm after "
+                "G's last layer would shift; set g_final_norm=false"
+            )
+        if m.d_condition == "projection" and m.minibatch_discrimination:
+            problems.append(
+                "model.d_conditioning=projection needs D's pooled features, which minibatch "
+                "discrimination flattens away; drop one of them"
+            )
     if cfg.sampling.truncation is not None and m.latent_distribution != "gaussian":
         problems.append(
             "sampling.truncation applies to a gaussian latent (model.latent_distribution)"
@@ -139,6 +130,28 @@ def advisories(cfg: Config) -> list[str]:
             f"loss={o.loss} reads D's raw output as a score, but model.d_final_activation "
             "squashes it; set d_final_activation=false"
         )
+    dcgan_only = [
+        f"{key}={getattr(m, key)}"
+        for key, default in DCGAN_IMAGE_SETTINGS.items()
+        if getattr(m, key) != default
+    ]
+    if dcgan_only and (m.arch != "dcgan" or cfg.data.kind != "image"):
+        model = "the point models" if cfg.data.kind == "points" else "the mlp model"
+        notes.append(
+            f"model.{', '.join(dcgan_only)} shape the dcgan image networks only; {model} "
+            "ignores them"
+        )
+    if m.arch == "dcgan" and cfg.data.kind == "image":
+        if m.g_condition == "cbn" and m.g_norm != "batch":
+            notes.append(
+                f"model.g_conditioning=cbn conditions G's batch norm, but model.g_norm="
+                f"{m.g_norm}: G takes the class as an embedding concatenated to z instead"
+            )
+        if m.g_output == "linear" and m.spectral_norm == "both":
+            notes.append(
+                "model.g_output=linear with spectral norm in G: the last layer keeps its "
+                "initial weights (a zero matrix has no spectral norm), so G does not start blank"
+            )
     sched = cfg.schedule
     if sched.ema > 0 and sched.ema_start >= sched.steps:
         notes.append(

@@ -248,13 +248,13 @@ class ModelConfig(_Section):
     conditioning: Literal["none", "additive", "embedding"] = "additive"
     g_conditioning: Literal["additive", "embedding", "cbn"] | None = Field(
         None,
-        description="how G takes the class (default: as conditioning); cbn: class-conditional "
-        "batch norm",
+        description="how G takes the class (default: as conditioning; none when conditioning is "
+        "none); cbn: class-conditional batch norm",
     )
     d_conditioning: Literal["additive", "embedding", "projection"] | None = Field(
         None,
-        description="how D takes the class (default: as conditioning); projection: Miyato and "
-        "Koyama's class embedding times D's pooled features",
+        description="how D takes the class (default: as conditioning; none when conditioning is "
+        "none); projection: Miyato and Koyama's class embedding times D's pooled features",
     )
     embedding_dim: int = Field(16, ge=1)
     g_width: int = Field(32, ge=1)
@@ -314,16 +314,15 @@ class ModelConfig(_Section):
             return {**MODEL_PRESETS[values["preset"]], **values}
         return values
 
-    @model_validator(mode="after")
-    def _conditioning_sides(self) -> ModelConfig:
-        if self.conditioning == "none":
-            for side in ("g_conditioning", "d_conditioning"):
-                if getattr(self, side) is not None:
-                    raise ValueError(
-                        f"model.{side}={getattr(self, side)} needs a conditional model; set "
-                        "model.conditioning=additive or embedding, or drop the setting"
-                    )
-        return self
+    @model_validator(mode="before")
+    @classmethod
+    def _unconditional_has_no_sides(cls, values: Any) -> Any:
+        """``conditioning: none`` makes both networks unconditional, so a recipe's
+        ``g_conditioning``/``d_conditioning`` do not apply (``model.conditioning=none`` on the
+        command line is enough)."""
+        if isinstance(values, dict) and values.get("conditioning") == "none":
+            return {**values, "g_conditioning": None, "d_conditioning": None}
+        return values
 
     @property
     def g_condition(self) -> str:

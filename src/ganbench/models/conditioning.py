@@ -88,7 +88,9 @@ class ConditionalBatchNorm2d(nn.Module):
         nn.init.ones_(self.gain.weight)
         nn.init.zeros_(self.bias.weight)
 
-    def forward(self, x: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
+    def forward(self, x: torch.Tensor, labels: torch.Tensor | None) -> torch.Tensor:
+        if labels is None:
+            raise ValueError("this generator is conditional: pass class labels")
         h = self.norm(x)
         gain = self.gain(labels).to(h.dtype)[:, :, None, None]
         bias = self.bias(labels).to(h.dtype)[:, :, None, None]

@@ -108,6 +108,8 @@ class DCGANGenerator(nn.Module):
         super().__init__()
         self.latent_dim, self.num_classes = cfg.latent_dim, num_classes
         mode = cfg.g_condition if num_classes else "none"
+        if mode == "cbn" and cfg.g_norm != "batch":
+            mode = "embedding"  # no batch norm to condition (a config advisory says so)
         self.condition = LatentConditioner(
             "none" if mode == "cbn" else mode, cfg.latent_dim, num_classes, cfg.embedding_dim
         )
@@ -117,7 +119,7 @@ class DCGANGenerator(nn.Module):
         resolutions = stage_resolutions(image_size)
         act = lambda: _activation(cfg.g_activation, cfg.leaky_slope)  # noqa: E731
         norm, pos = cfg.g_norm, cfg.norm_position
-        if mode == "cbn" and norm == "batch":
+        if mode == "cbn":
             norm = "cbn"
         block = lambda c, w: _block(c, w, act(), norm, pos, num_classes)  # noqa: E731
 
@@ -164,11 +166,13 @@ class DCGANGenerator(nn.Module):
         return self.net[self._output_index]
 
     @torch.no_grad()
-    def start_blank(self, background: torch.Tensor) -> None:
+    def start_blank(self, background: torch.Tensor, zero_weights: bool = True) -> None:
         """Linear output only: zero the last layer's weights and set its bias to the
         background colour (C values in [-1, 1]), so G starts as an empty canvas and draws
-        ink on it, instead of holding a saturated tanh at the background."""
-        self.output_layer.weight.zero_()
+        ink on it, instead of holding a saturated tanh at the background. Under spectral
+        normalisation the weights keep their initialisation (a zero matrix has no norm)."""
+        if zero_weights:
+            self.output_layer.weight.zero_()
         self.output_layer.bias.copy_(background.to(self.output_layer.bias))
 
 
