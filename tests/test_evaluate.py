@@ -45,6 +45,26 @@ def test_real_images_score_at_the_floor_and_noise_far_from_it(oracle_cache):
     assert good["feature_network"]["name"].startswith("oracle-shapes")
 
 
+def test_within_class_ms_ssim_sees_one_image_per_class(oracle_cache):
+    real, real_labels, _ = _real_sample(SHAPES, 200, seed=97)
+
+    def varied(n):
+        return real[:n], real_labels[:n]
+
+    def one_per_class(n):  # each sample replaced by the first real image of its class
+        firsts = torch.stack([real[(real_labels == k).nonzero()[0, 0]] for k in range(4)])
+        return firsts[real_labels[:n]], real_labels[:n]
+
+    metrics = ["ms_ssim"]
+    good = evaluate(varied, SHAPES, metrics, n=200, cache_dir=oracle_cache)["metrics"]
+    bad = evaluate(one_per_class, SHAPES, metrics, n=200, cache_dir=oracle_cache)["metrics"]
+    assert bad["ms_ssim_within_class"] > 0.99
+    assert good["ms_ssim_within_class"] < 0.6
+    assert set(bad["ms_ssim_per_class"]) == set(SHAPES.class_names)
+    # across classes the collapsed set still looks varied
+    assert bad["ms_ssim"] < 0.6
+
+
 def test_toy_metrics_on_exact_centres_and_noise():
     ring = load_config("ring-gan").data
     _, _, dataset = _real_sample(ring, 8, seed=0)
