@@ -249,7 +249,7 @@ def main() -> None:
     ]
     if args.raw_bf16:
         candidates.append(Candidate("textbook bf16 autocast", TextbookLoop(autocast=True), []))
-    num_classes = len(load_config(None, []).data.classes)
+    num_classes = len(load_config(None, []).data.class_names)
     data = torch.Generator().manual_seed(0)
     batches = [
         (
