@@ -91,10 +91,10 @@ def conflicts(cfg: Config) -> list[str]:
             "model.minibatch_std=true, a conditional model and the dcgan architecture"
         )
     if m.arch == "dcgan" and cfg.data.kind == "image":
-        if m.g_output == "linear" and m.g_final_norm:
+        if m.g_output != "tanh" and m.g_final_norm:
             problems.append(
-                "model.g_output=linear draws on the background colour, which a batch norm after "
-                "G's last layer would shift; set g_final_norm=false"
+                f"model.g_output={m.g_output} draws on the background colour, which a batch norm "
+                "after G's last layer would shift; set g_final_norm=false"
             )
         if m.d_condition == "projection" and m.minibatch_discrimination:
             problems.append(

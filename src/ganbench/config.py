@@ -263,10 +263,11 @@ class ModelConfig(_Section):
     max_width: int = Field(512, ge=1)
     width_growth: Literal["double", "constant"] = "double"
     extra_layers: int = Field(0, ge=0, description="stride-1 3x3 conv layers per resolution")
-    g_output: Literal["tanh", "linear"] = Field(
+    g_output: Literal["tanh", "linear", "alpha"] = Field(
         "tanh",
-        description="G's output: tanh, or linear starting as a blank canvas of the data's "
-        "background colour (zero last layer, StyleGAN2-style linear toRGB; clamped when sampled)",
+        description="G's output: tanh; linear starting as a blank canvas of the data's "
+        "background colour (zero last layer, StyleGAN2-style linear toRGB; clamped when sampled); "
+        "alpha: ink of a free colour composited over the background by a coverage channel",
     )
     g_upsample: Literal["transposed", "nearest"] = Field(
         "transposed",
@@ -369,6 +370,12 @@ class ObjectiveConfig(_Section):
     instance_noise: float = Field(0.0, ge=0, description="std of noise added to D's inputs")
     instance_noise_steps: int | None = Field(
         None, ge=1, description="steps over which instance noise anneals to 0 (default: all)"
+    )
+    d_blur: float = Field(
+        0.0, ge=0, description="sigma (pixels) of a Gaussian blur on D's inputs, fading to 0"
+    )
+    d_blur_steps: int | None = Field(
+        None, ge=1, description="steps over which the D-input blur fades out (default: half)"
     )
     real_label: float = Field(1.0, description="D's label for reals (0.9: one-sided smoothing)")
     fake_label: float = Field(0.0, description="D's label for fakes (> 0: two-sided smoothing)")

@@ -15,6 +15,7 @@ import torch
 from torch import nn
 
 from ganbench.config import ModelConfig
+from ganbench.models.canvas import START_COVERAGE_BIAS, AlphaCanvas
 from ganbench.models.conditioning import (
     ClassStdDev,
     ConditionalBatchNorm2d,
@@ -143,8 +144,9 @@ class DCGANGenerator(nn.Module):
                 layers += block(conv(width, width, 3, 1, 1, bias=False), width)
             if cfg.self_attention == resolutions[i]:
                 layers.append(SelfAttention(width))
-        linear_output = cfg.g_output == "linear"
-        *resize, last = upsample(widths[-1], channels, bias=linear_output)
+        linear_output = cfg.g_output != "tanh"
+        alpha = cfg.g_output == "alpha"
+        *resize, last = upsample(widths[-1], channels + alpha, bias=linear_output)
         layers += resize
         self._output_index = len(layers)
         if cfg.g_final_norm:
@@ -152,7 +154,9 @@ class DCGANGenerator(nn.Module):
             layers += _block(last, channels, act(), final_norm, pos)
         else:
             layers.append(last)
-        if not linear_output:
+        if alpha:
+            layers.append(AlphaCanvas(channels))
+        elif not linear_output:
             layers.append(nn.Tanh())
         self.net = LabelledSequential(*layers)
 
@@ -167,10 +171,19 @@ class DCGANGenerator(nn.Module):
 
     @torch.no_grad()
     def start_blank(self, background: torch.Tensor, zero_weights: bool = True) -> None:
-        """Linear output only: zero the last layer's weights and set its bias to the
-        background colour (C values in [-1, 1]), so G starts as an empty canvas and draws
-        ink on it, instead of holding a saturated tanh at the background. Under spectral
-        normalisation the weights keep their initialisation (a zero matrix has no norm)."""
+        """Start G as an empty canvas of ``background`` (C values in [-1, 1]).
+
+        Linear output: zero the last layer's weights and set its bias to the background, so
+        G draws ink on it instead of holding a saturated tanh at the background (under
+        spectral normalisation the weights keep their initialisation: a zero matrix has no
+        norm). Alpha output: the canvas takes the background and the coverage bias starts
+        low (see :mod:`ganbench.models.canvas`); the weights keep their initialisation."""
+        canvas = self.net[-1]
+        if isinstance(canvas, AlphaCanvas):
+            canvas.background.copy_(background.to(canvas.background))
+            self.output_layer.bias.zero_()
+            self.output_layer.bias[-1] = START_COVERAGE_BIAS
+            return
         if zero_weights:
             self.output_layer.weight.zero_()
         self.output_layer.bias.copy_(background.to(self.output_layer.bias))

@@ -26,6 +26,7 @@ from torch import nn
 from ganbench.models import sample_latent
 from ganbench.models.ema import EMAGenerator
 from ganbench.objectives.augment import cr_augment, diff_augment
+from ganbench.objectives.blur import blur_images, blur_sigma
 from ganbench.objectives.labels import LabelTricks
 from ganbench.objectives.losses import AdversarialLoss
 from ganbench.objectives.mode_seeking import mode_seeking_loss
@@ -64,6 +65,8 @@ class Tricks:
     consistency_on: str = "real"
     instance_noise: float = 0.0
     instance_noise_steps: int = 1
+    d_blur: float = 0.0
+    d_blur_steps: int = 1
     diffaugment: str | None = None
     d_steps: int = 1
 
@@ -103,6 +106,7 @@ class AdversarialStep:
         t = self.tricks
         if t.diffaugment:
             x = diff_augment(x, t.diffaugment, rng)
+        x = blur_images(x, blur_sigma(step, t.d_blur, t.d_blur_steps))
         std = instance_noise_std(step, t.instance_noise, t.instance_noise_steps)
         return self._layout(add_instance_noise(x, std, rng))
 

@@ -123,6 +123,8 @@ class Trainer:
             consistency_on=obj.consistency_on,
             instance_noise=obj.instance_noise,
             instance_noise_steps=obj.instance_noise_steps or sched.steps,
+            d_blur=obj.d_blur,
+            d_blur_steps=obj.d_blur_steps or max(1, sched.steps // 2),
             diffaugment=obj.diffaugment,
             d_steps=sched.d_steps,
         )
