@@ -13,6 +13,7 @@ never bounds training.
 
     .venv/bin/python benchmarks/data_speed.py             # 2 workers, 4096 images
     .venv/bin/python benchmarks/data_speed.py --workers 4 --images 8192
+    .venv/bin/python benchmarks/data_speed.py --quick     # smoke run: 256 images, 2 steps
 """
 
 from __future__ import annotations
@@ -78,7 +79,10 @@ def main() -> None:
     parser.add_argument("--images", type=int, default=4096)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--steps", type=int, default=10, help="training steps timed")
+    parser.add_argument("--quick", action="store_true", help="smoke run: 256 images, 2 steps")
     args = parser.parse_args()
+    if args.quick:
+        args.images, args.steps = 256, 2
     eaten = consumption(args.steps)
     rows = [
         ("render, 1 process", render_rate(args.images, 0)),

@@ -8,6 +8,7 @@ baseline row is the real data itself, scored the same way in the same run.
     .venv/bin/python benchmarks/toy_losses.py                 # every loss, ring and grid
     .venv/bin/python benchmarks/toy_losses.py --data ring --losses non_saturating wgan_gp
     .venv/bin/python benchmarks/toy_losses.py --set data.mode_std=0.05
+    .venv/bin/python benchmarks/toy_losses.py --quick   # smoke run: two losses, 50 steps
 
 Every row prints the ``ganbench train`` command that reproduces its run.
 """
@@ -73,7 +74,13 @@ def main() -> None:
     parser.add_argument("--data", nargs="+", default=list(RECIPES), choices=list(RECIPES))
     parser.add_argument("--losses", nargs="+", default=list(LOSS_SETTINGS))
     parser.add_argument("--set", nargs="*", default=[], metavar="key=value")
+    parser.add_argument(
+        "--quick", action="store_true", help="smoke run: ring, two losses, 50 steps each"
+    )
     args = parser.parse_args()
+    if args.quick:
+        args.data, args.losses = ["ring"], ["non_saturating", "wgan_gp"]
+        args.set = [*args.set, "schedule.steps=50"]
     header = f"{'data':5} {'loss':16} {'modes':>7} {'HQ %':>6} {'rev KL':>7} {'s':>6}  command"
     print(header)
     with tempfile.TemporaryDirectory() as root:

@@ -141,6 +141,24 @@ class TextbookLoop:
 
 
 # ganbench ----------------------------------------------------------------------------------
+def parameter_count(module: nn.Module) -> int:
+    return sum(p.numel() for p in module.parameters())
+
+
+def check_same_networks(overrides: list[str]) -> None:
+    """Refuse to time a stack that is not the textbook's: parameter counts must be equal."""
+    generator, discriminator = build_models(load_config(None, overrides))
+    netG, netD = textbook_networks()
+    ours = (parameter_count(generator), parameter_count(discriminator))
+    theirs = (parameter_count(netG), parameter_count(netD))
+    if ours != theirs:
+        raise SystemExit(
+            f"ganbench built G/D with {ours[0]:,}/{ours[1]:,} parameters for "
+            f"{' '.join(overrides)}, the textbook has {theirs[0]:,}/{theirs[1]:,}: "
+            "the benchmark would not compare the same networks"
+        )
+
+
 def ganbench_step(overrides: list[str], precision: str) -> Step:
     """ganbench's AdversarialStep with its own models and optimisers, as the trainer sets up."""
     cfg = load_config(None, overrides)
@@ -241,6 +259,7 @@ def main() -> None:
         f"{args.rounds} rounds of {args.steps} interleaved steps"
     )
 
+    check_same_networks(RADFORD)
     candidates = [
         Candidate("textbook fp32", TextbookLoop(), []),
         Candidate("ganbench fp32", ganbench_step(RADFORD, "fp32"), []),

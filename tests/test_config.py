@@ -94,6 +94,15 @@ def test_preset_yields_to_explicit_settings():
     assert cfg.model.g_width == 64 and cfg.model.d_width == 256
 
 
+def test_preset_on_the_command_line_builds_the_preset_stack_over_the_recipe():
+    # the default recipe sets g_width 32, a linear output and LeakyReLU in G
+    cfg = load_config(None, ["model.preset=radford"])
+    assert (cfg.model.g_width, cfg.model.d_width) == (64, 64)
+    assert cfg.model.g_activation == "relu" and cfg.model.g_output == "tanh"
+    later = load_config(None, ["model.preset=radford", "model.g_width=16"])
+    assert later.model.g_width == 16 and later.model.d_width == 64  # a later key still wins
+
+
 def test_malformed_override():
     with pytest.raises(ConfigError, match="must look like key=value"):
         load_config(None, ["=3"])

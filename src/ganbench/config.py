@@ -220,6 +220,8 @@ MODEL_PRESETS: dict[str, dict[str, Any]] = {
         "d_final_activation": True,
         "init": "normal",
         "latent_dim": 100,
+        "g_output": "tanh",
+        "g_upsample": "transposed",
     },
     # Radford et al. 2015: channels halve towards the image, ReLU in G, LeakyReLU(0.2) in D,
     # batch norm before the activation and not on D's first layer, N(0, 0.02) init.
@@ -234,6 +236,8 @@ MODEL_PRESETS: dict[str, dict[str, Any]] = {
         "d_final_activation": False,
         "init": "normal",
         "latent_dim": 100,
+        "g_output": "tanh",
+        "g_upsample": "transposed",
     },
 }
 
@@ -618,8 +622,16 @@ def parse_override(text: str) -> tuple[list[str], Any]:
 
 
 def apply_overrides(tree: dict[str, Any], overrides: list[str]) -> dict[str, Any]:
+    """Set each dotted key in turn: a later key wins. A ``model.preset`` override replaces
+    the stack settings that came before it (the recipe's ``g_width``, say), so it builds the
+    preset's networks; keys given after it still change them."""
     for text in overrides:
         path, value = parse_override(text)
+        if path == ["model", "preset"] and value in MODEL_PRESETS:
+            model = tree.get("model")
+            if isinstance(model, dict):
+                for key in MODEL_PRESETS[value]:
+                    model.pop(key, None)
         node = tree
         for part in path[:-1]:
             child = node.setdefault(part, {})
