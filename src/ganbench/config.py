@@ -444,6 +444,11 @@ class ScheduleConfig(_Section):
         description="StyleGAN2-ADA's EMA ramp-up: the average's half-life is at most this share "
         "of the steps done, so early averages do not keep the random initial weights",
     )
+    ema_batch_norm: Literal["recompute", "copy"] = Field(
+        "recompute",
+        description="the EMA generator's batch-norm statistics: recomputed for its averaged "
+        "weights on fixed latents before it is sampled or saved, or copied from G",
+    )
 
 
 class SamplingConfig(_Section):

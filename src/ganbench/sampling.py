@@ -22,6 +22,20 @@ def latent_batch(
     return z, labels if cfg.conditional else None
 
 
+EMA_STATISTICS_SAMPLES = 512
+
+
+def statistics_latents(cfg: Config) -> list[tuple[torch.Tensor, torch.Tensor | None]]:
+    """Fixed latent batches of the training batch size (labels cycling over the classes) on
+    which an EMA generator's batch-norm statistics are recomputed."""
+    batch = cfg.schedule.batch_size
+    z, labels = latent_batch(cfg, EMA_STATISTICS_SAMPLES, derive_seed(cfg.seed, "ema-statistics"))
+    return [
+        (z[i : i + batch], None if labels is None else labels[i : i + batch])
+        for i in range(0, len(z), batch)
+    ]
+
+
 def fixed_grid_latents(cfg: Config, columns: int = 8) -> tuple[torch.Tensor, torch.Tensor | None]:
     """The run's fixed latent batch: one row per class when conditional (at most 16 rows),
     else 8 rows; 1024 points for point data, whose samples are a scatter plot."""

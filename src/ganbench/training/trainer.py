@@ -28,7 +28,7 @@ from ganbench.objectives.labels import LabelTricks
 from ganbench.report.grid import grid_array, save_grid
 from ganbench.report.plots import write_curves
 from ganbench.report.scatter import png_array, save_scatter, scatter_png
-from ganbench.sampling import fixed_grid_latents, generate, latent_batch
+from ganbench.sampling import fixed_grid_latents, generate, latent_batch, statistics_latents
 from ganbench.seeding import derive_seed, torch_generator
 from ganbench.training import checkpoint
 from ganbench.training.image_pool import ImagePool
@@ -102,7 +102,13 @@ class Trainer:
             d_optimiser=torch.optim.Adam(discriminator.parameters(), lr=opt.d_lr, betas=betas),
             latent_rng=torch_generator(cfg.seed, "latent"),
             ema=(
-                EMAGenerator(generator, sched.ema, sched.ema_start, sched.ema_rampup)
+                EMAGenerator(
+                    generator,
+                    sched.ema,
+                    sched.ema_start,
+                    sched.ema_rampup,
+                    statistics_latents(cfg) if sched.ema_batch_norm == "recompute" else None,
+                )
                 if sched.ema > 0
                 else None
             ),
@@ -223,7 +229,7 @@ class Trainer:
     @property
     def sampling_generator(self) -> torch.nn.Module:
         """The generator samples and evaluation come from: the EMA copy when there is one."""
-        return self.state.ema.model if self.state.ema is not None else self.state.generator
+        return self.state.ema.ready_model if self.state.ema is not None else self.state.generator
 
     def set_learning_rates(self) -> None:
         """Linear decay to zero by the last step, from ``lr_decay_start`` (seed 004)."""
