@@ -64,8 +64,10 @@ def test_ema_recomputes_statistics_only_when_asked_and_after_an_update():
 
 
 def test_training_saves_recomputed_statistics_and_never_changes_g(tmp_path):
-    base = [*SMALL, "schedule.batch_size=8", "schedule.steps=3", "data.size=64",
-            "logging.progress=false", "logging.tensorboard=false", f"logging.root={tmp_path}"]  # fmt: skip
+    base = [
+        *SMALL, "schedule.batch_size=8", "schedule.steps=3", "data.size=64",
+        "logging.progress=false", "logging.tensorboard=false", f"logging.root={tmp_path}",
+    ]  # fmt: skip
     trainers = {}
     for mode in ("copy", "recompute"):
         cfg = load_config(None, [*base, f"schedule.ema_batch_norm={mode}", f"logging.name={mode}"])
