@@ -166,6 +166,7 @@ class Trainer:
         }
         if s.ema is not None:
             tensors.update(checkpoint.prefixed("ema.", s.ema.state_dict()))
+        _refuse_non_finite(tensors, self.step, self.run)
         pool_meta = None
         if s.image_pool is not None:
             pool_tensors, pool_meta = s.image_pool.state()
@@ -336,6 +337,8 @@ class Trainer:
                     if every and self.step % every == 0 and not self._evaluation_failed:
                         self.evaluate(logger)
                     if self.step % log_cfg.checkpoint_every == 0:
+                        if count:  # every step since the last metrics line, not only this one
+                            _check_finite(self._record(sums, count, 1.0), self.run)
                         last_saved = self.save_checkpoint()
                     bar.update(1)
                     if max_seconds is not None and time.perf_counter() - started >= max_seconds:
@@ -384,6 +387,23 @@ def _check_finite(record: dict, run: RunDir) -> None:
         raise TrainingDiverged(
             f"{', '.join(bad)} became {record[bad[0]]} by step {record['step']}; {kept}. "
             "Lower optimiser.g_lr/d_lr or try precision=fp32"
+        )
+
+
+def _refuse_non_finite(tensors: dict[str, torch.Tensor], step: int, run: RunDir) -> None:
+    """A checkpoint holding NaN or infinite weights is never written (it would shadow the
+    last good one and could get it pruned)."""
+    bad = [
+        name
+        for name, tensor in tensors.items()
+        if tensor.is_floating_point() and not bool(torch.isfinite(tensor).all())
+    ]
+    if bad:
+        steps = run.checkpoint_steps()
+        kept = f"the last good checkpoint is step {steps[-1]}" if steps else "none was saved"
+        raise TrainingDiverged(
+            f"step {step}: {len(bad)} tensors hold NaN or infinity (first: {bad[0]}), so no "
+            f"checkpoint was written; {kept}. Lower optimiser.g_lr/d_lr or try precision=fp32"
         )
 
 
