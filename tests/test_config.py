@@ -117,3 +117,24 @@ def test_digest_ignores_length_and_logging_but_not_the_model():
 def test_config_differences_lists_changed_keys():
     diff = config_differences(load_config(), load_config(None, ["model.g_width=16"]))
     assert diff == ["model.g_width: 32 -> 16"]
+
+
+@pytest.mark.parametrize(
+    ("override", "message"),
+    [
+        ("seed=-1", "greater than or equal to 0"),
+        ("seed=1180591620717411303424", "less than"),
+        ("data.classes=[]", "at least 1 item"),
+        ("data.proportions=[.nan,1,1,1]", "finite number"),
+        ("optimiser.g_lr=inf", "finite number"),
+        ("data.noise_std=inf", "finite number"),
+        ("objective.real_label=nan", "finite number"),
+        ("objective.gp_lambda=inf", "finite number"),
+        ("logging.name=../../escaped-run", "one folder inside logging.root"),
+        ("logging.name=..", "one folder inside logging.root"),
+    ],
+)
+def test_impossible_values_are_refused_with_the_key_named(override, message):
+    with pytest.raises(ConfigError, match=message) as error:
+        load_config(None, [override])
+    assert override.split("=")[0] in str(error.value)

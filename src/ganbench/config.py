@@ -34,7 +34,8 @@ RGB = tuple[int, int, int]
 
 
 class _Section(BaseModel):
-    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+    # NaN and infinity are never a meaningful setting (noise_std=inf trains on pure noise).
+    model_config = ConfigDict(extra="forbid", validate_assignment=True, allow_inf_nan=False)
 
 
 class DataConfig(_Section):
@@ -47,6 +48,7 @@ class DataConfig(_Section):
     ] = "shapes"  # fmt: skip
     classes: list[str] | None = Field(
         None,
+        min_length=1,
         description="shapes: classes to draw (default: seed 000's four); "
         "labelled sets: a subset to keep (default: all)",
     )
@@ -475,7 +477,9 @@ class LoggingConfig(_Section):
     """What the run directory receives, and how often."""
 
     root: str = "runs"
-    name: str | None = Field(None, description="run directory name; default: recipe-time")
+    name: str | None = Field(
+        None, description="run directory name (no path separators); default: recipe-time"
+    )
     log_every: int = Field(10, ge=1, description="steps between metrics.jsonl lines")
     samples_every: int | None = Field(
         None, ge=1, description="steps between sample grids; default: once per epoch"
@@ -485,12 +489,22 @@ class LoggingConfig(_Section):
     tensorboard: bool = True
     progress: bool = True
 
+    @model_validator(mode="after")
+    def _name_is_one_folder(self) -> LoggingConfig:
+        name = self.name
+        if name is not None and (name in ("", ".", "..") or "/" in name or "\\" in name):
+            raise ValueError(
+                f"logging.name={name!r} must name one folder inside logging.root, without "
+                "path separators; move the run elsewhere with logging.root"
+            )
+        return self
+
 
 class Config(_Section):
     """One run, fully described."""
 
     recipe: str = "shapes-dcgan"
-    seed: int = 0
+    seed: int = Field(0, ge=0, lt=2**63, description="the run's seed (0 <= seed < 2^63)")
     device: Literal["auto", "cpu", "cuda"] = "auto"
     threads: int | None = Field(None, ge=1, description="CPU threads; default: all cores")
     data: DataConfig = Field(default_factory=DataConfig)
