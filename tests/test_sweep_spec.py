@@ -160,8 +160,11 @@ def test_experiments_are_not_recipes():
     assert not set(available_recipes()) & {p.stem for p in SHIPPED}
 
 
-@pytest.mark.parametrize("path", SHIPPED, ids=lambda p: p.stem)
-def test_shipped_specs_expand_and_validate(path, tmp_path):
+SEED000 = [p for p in SHIPPED if p.stem.startswith("seed000-")]
+
+
+@pytest.mark.parametrize("path", SEED000, ids=lambda p: p.stem)
+def test_seed000_specs_expand_and_validate_at_a_small_budget(path, tmp_path):
     s = load_spec(str(path))
     plan = build_plan(s, tmp_path, 1)
     assert len(plan.tasks) == len(plan.cells) * len(s.seeds) and len(s.seeds) >= 5
@@ -170,3 +173,11 @@ def test_shipped_specs_expand_and_validate(path, tmp_path):
         assert task.config["data"]["image_size"] == 32 and task.steps <= 1000
         assert task.config["model"]["g_width"] <= 16
     assert load_spec(path.stem).name == s.name  # a shipped spec by name
+
+
+def test_default_recipe_spec_scores_the_default_over_three_seeds(tmp_path):
+    s = load_spec("default-recipe")
+    plan = build_plan(s, tmp_path, 1)
+    assert len(plan.cells) == 1 and len(plan.tasks) == 3 and s.eval_n == 2000
+    assert plan.tasks[0].config["recipe"] == "shapes-dcgan"
+    assert s.failure is not None and s.failure.below == 0.95
