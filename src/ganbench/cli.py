@@ -84,8 +84,13 @@ def cmd_resume(ns: argparse.Namespace) -> int:
     if ns.steps is not None:
         overrides.append(f"schedule.steps={ns.steps}")
     cfg = validate(apply_overrides(saved.to_dict(), overrides))
+    stem = run.stem_for_step(ns.step) if ns.step is not None else None
     trainer = Trainer(cfg, run)
-    step = trainer.restore(force=ns.force)
+    step = trainer.restore(stem, force=ns.force)
+    if stem is not None:
+        dropped = run.drop_checkpoints_after(step)
+        if dropped:
+            print(f"from step {step}: removed the later checkpoints {dropped}")
     if step >= cfg.schedule.steps:
         print(
             f"{run.path} is already at step {step} (schedule.steps={cfg.schedule.steps}); "
@@ -106,6 +111,8 @@ def cmd_generate(ns: argparse.Namespace) -> int:
     from ganbench.sampling import generate, load_run_generator, truncated_latent_batch
     from ganbench.training.rundir import RunDir
 
+    if Path(ns.out).is_dir():
+        raise GanbenchError(f"--out {ns.out} is a folder; name the PNG file to write")
     run = RunDir.open(ns.run_dir)
     generator, cfg, meta = load_run_generator(run, ns.step, ema=not ns.no_ema)
     labels = None
@@ -146,6 +153,8 @@ def cmd_evaluate(ns: argparse.Namespace) -> int:
     from ganbench.training.checkpoint import atomic_write_text
     from ganbench.training.rundir import RunDir
 
+    if Path(ns.out).is_dir():
+        raise GanbenchError(f"--out {ns.out} is a folder; name the PNG file to write")
     run = RunDir.open(ns.run_dir)
     generator, cfg, meta = load_run_generator(run, ns.step, ema=not ns.no_ema)
     truncation = ns.truncation if ns.truncation is not None else cfg.sampling.truncation
@@ -311,6 +320,13 @@ def _positive(text: str) -> int:
     return value
 
 
+def _non_negative(text: str) -> int:
+    value = int(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be 0 or more, got {value}")
+    return value
+
+
 def _positive_float(text: str) -> float:
     try:
         value = float(text)
@@ -345,6 +361,11 @@ def build_parser() -> argparse.ArgumentParser:
     resume.add_argument("overrides", nargs="*", metavar="key=value")
     resume.add_argument("--steps", type=_positive, help="train until this total step count")
     resume.add_argument("--force", action="store_true", help="resume even if the config changed")
+    resume.add_argument(
+        "--step",
+        type=_non_negative,
+        help="resume from this checkpoint (default: the newest intact one); later ones are removed",
+    )
     resume.set_defaults(func=cmd_resume)
 
     gen = sub.add_parser("generate", help="sample a grid from a run's generator")
@@ -352,7 +373,7 @@ def build_parser() -> argparse.ArgumentParser:
     gen.add_argument("--n", type=_positive, default=64, help="number of samples (default 64)")
     gen.add_argument("--class", dest="class_name", help="class to draw (conditional runs)")
     gen.add_argument("--seed", type=int, default=0, help="latent seed (default 0)")
-    gen.add_argument("--step", type=int, help="checkpoint step (default: latest)")
+    gen.add_argument("--step", type=_non_negative, help="checkpoint step (default: latest)")
     gen.add_argument("--columns", type=_positive, default=8)
     gen.add_argument(
         "--truncation",
@@ -379,7 +400,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="generated samples (default 2000, or half of a smaller real set; toys 2500)",
     )
     ev.add_argument("--metrics", nargs="*", help="metrics to compute (default: the cheap ones)")
-    ev.add_argument("--step", type=int, help="checkpoint step (default: latest)")
+    ev.add_argument("--step", type=_non_negative, help="checkpoint step (default: latest)")
     ev.add_argument("--seed", type=int, default=0)
     ev.add_argument("--truncation", type=_positive_float, help="redraw latent entries beyond +-T")
     ev.add_argument("--no-ema", action="store_true", help="score the raw G, not its EMA")
@@ -438,7 +459,14 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
-    ns = parser.parse_args(argv)
+    ns, extra = parser.parse_known_args(argv)
+    # key=value overrides may follow options (`resume RUN --steps 200 key=value`)
+    if extra:
+        if not hasattr(ns, "overrides") or not all(
+            "=" in e and not e.startswith("-") for e in extra
+        ):
+            parser.error(f"unrecognized arguments: {' '.join(extra)}")
+        ns.overrides = [*ns.overrides, *extra]
     if ns.version:
         from ganbench import __version__
 

@@ -96,7 +96,7 @@ def load_run_generator(
     from ganbench.training import checkpoint
 
     cfg = run.read_config()
-    stem = run.checkpoint_stem(step) if step is not None else None
+    stem = run.stem_for_step(step) if step is not None else None
     tensors, meta = run.load_checkpoint(stem)
     generator, _ = build_models(cfg)
     prefix = "ema." if ema and any(k.startswith("ema.") for k in tensors) else "generator."

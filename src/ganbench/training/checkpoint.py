@@ -65,6 +65,9 @@ def optimiser_from_flat(
     optimiser.load_state_dict({"state": state, "param_groups": groups})
 
 
+REQUIRED_META = ("step", "config", "config_digest", "optimisers")
+
+
 def save(stem: Path, tensors: dict[str, torch.Tensor], meta: dict[str, Any]) -> None:
     """Write ``stem.safetensors`` then ``stem.json``; the JSON appears only when both are whole."""
     contiguous = {k: v.detach().cpu().contiguous() for k, v in tensors.items()}
@@ -95,8 +98,14 @@ def load(stem: Path) -> tuple[dict[str, torch.Tensor], dict[str, Any]]:
         meta = json.loads(meta_path.read_text())
     except json.JSONDecodeError as exc:
         raise CheckpointError(f"{meta_path} is not valid JSON: {exc}") from None
-    if meta.get("format") != FORMAT:
+    if not isinstance(meta, dict) or meta.get("format") != FORMAT:
         raise CheckpointError(f"{meta_path} is not a {FORMAT} checkpoint")
+    missing = [key for key in REQUIRED_META if key not in meta]
+    if missing:
+        raise CheckpointError(
+            f"{meta_path} lacks {', '.join(missing)}: the checkpoint is damaged or was not "
+            "written by ganbench"
+        )
     return load_tensors(stem.with_suffix(".safetensors")), meta
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import re
+import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -127,9 +128,24 @@ class RunDir:
         checkpoint.save(stem, tensors, meta)
         atomic_write_text(self.checkpoints_dir / "latest", stem.name + "\n")
         for old in self.checkpoint_steps()[:-keep]:
-            for suffix in (".safetensors", ".json"):
+            # metadata first: a kill in between leaves weights without metadata, never a
+            # checkpoint that lists weights it no longer has
+            for suffix in (".json", ".safetensors"):
                 self.checkpoint_stem(old).with_suffix(suffix).unlink(missing_ok=True)
+        self._remove_orphans(step)
         return stem
+
+    def _remove_orphans(self, newest: int) -> None:
+        """Half-pruned checkpoints left by a kill: one of the two files, older than the
+        checkpoint just written (a newer half may be another process's save in flight)."""
+        for path in [
+            *self.checkpoints_dir.glob("step-*.json"),
+            *self.checkpoints_dir.glob("step-*.safetensors"),
+        ]:
+            match = _STEP_NAME.match(path.stem)
+            partner = ".safetensors" if path.suffix == ".json" else ".json"
+            if match and int(match.group(1)) < newest and not path.with_suffix(partner).exists():
+                path.unlink(missing_ok=True)
 
     def checkpoint_steps(self) -> list[int]:
         steps = []
@@ -154,4 +170,48 @@ class RunDir:
         return self.checkpoint_stem(steps[-1])
 
     def load_checkpoint(self, stem: Path | None = None) -> tuple[dict, dict]:
-        return checkpoint.load(stem or self.latest_checkpoint())
+        """The given checkpoint, or the newest intact one: a damaged newest checkpoint is
+        skipped with a warning naming it, and the next older one is used."""
+        if stem is not None:
+            return checkpoint.load(stem)
+        newest = self.latest_checkpoint()
+        candidates = [newest] + [
+            self.checkpoint_stem(s) for s in reversed(self.checkpoint_steps())
+            if self.checkpoint_stem(s) != newest
+        ]  # fmt: skip
+        first_error: CheckpointError | None = None
+        for candidate in candidates:
+            try:
+                loaded = checkpoint.load(candidate)
+            except CheckpointError as exc:
+                first_error = first_error or exc
+                print(f"warning: skipping damaged checkpoint {candidate.name}: {exc}",
+                      file=sys.stderr)  # fmt: skip
+                continue
+            if candidate != newest:
+                print(f"warning: using the newest intact checkpoint, {candidate.name}",
+                      file=sys.stderr)  # fmt: skip
+            return loaded
+        assert first_error is not None
+        raise CheckpointError(f"no intact checkpoint in {self.checkpoints_dir}: {first_error}")
+
+    def drop_checkpoints_after(self, step: int) -> list[int]:
+        """Delete the checkpoints newer than ``step`` (a run resumed from an older one
+        rewrites that future); returns their steps."""
+        dropped = [s for s in self.checkpoint_steps() if s > step]
+        for old in dropped:
+            for suffix in (".json", ".safetensors"):
+                self.checkpoint_stem(old).with_suffix(suffix).unlink(missing_ok=True)
+        if dropped:
+            atomic_write_text(
+                self.checkpoints_dir / "latest", self.checkpoint_stem(step).name + "\n"
+            )
+        return dropped
+
+    def stem_for_step(self, step: int) -> Path:
+        """The checkpoint of ``step``, or an error listing the steps there are."""
+        stem = self.checkpoint_stem(step)
+        if step < 0 or not stem.with_suffix(".json").is_file():
+            kept = ", ".join(map(str, self.checkpoint_steps())) or "none"
+            raise CheckpointError(f"{self.path} has no checkpoint of step {step}; kept: {kept}")
+        return stem
