@@ -2,6 +2,7 @@
 metadata without its keys; half-pruned files cleaned; overrides after options."""
 
 import json
+from pathlib import Path
 
 import pytest
 
@@ -76,3 +77,30 @@ def test_overrides_may_follow_options_and_unknown_words_are_refused(tiny, capsys
 def test_generate_refuses_a_folder_as_output(tiny, tmp_path):
     run = _trained(tiny, steps=2)
     assert main(["generate", str(run.path), "--out", str(tmp_path)]) == 2
+
+
+def test_run_directories_are_claimed_atomically_and_bad_roots_refused(tiny, tmp_path):
+    from ganbench.config import load_config
+    from ganbench.errors import ConfigError
+
+    cfg = load_config(None, tiny)
+    first, second = RunDir.create(cfg), RunDir.create(cfg)
+    assert first.path != second.path and second.path.name == "tiny-2"
+    blocker = tmp_path / "a-file"
+    blocker.write_text("")
+    with pytest.raises(ConfigError, match="is not a folder"):
+        RunDir.create(load_config(None, [*tiny, f"logging.root={blocker}"]))
+    with pytest.raises(ConfigError, match="cannot create the run directory"):
+        RunDir.create(load_config(None, [*tiny, f"logging.root={blocker}/below"]))
+
+
+def test_a_start_that_fails_leaves_no_run_directory(tiny, tmp_path, monkeypatch):
+    import ganbench.training.trainer as trainer_module
+
+    def broken(*args, **kwargs):
+        raise CheckpointError("cannot start")
+
+    monkeypatch.setattr(trainer_module.Trainer, "__init__", broken)
+    assert main(["train", *tiny]) == 2
+    root = next(o.split("=", 1)[1] for o in tiny if o.startswith("logging.root="))
+    assert not any(p.is_dir() for p in Path(root).glob("*"))

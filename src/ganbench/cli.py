@@ -66,8 +66,12 @@ def cmd_train(ns: argparse.Namespace) -> int:
     from ganbench.training.trainer import Trainer
 
     run = RunDir.create(cfg)
+    try:
+        trainer = Trainer(cfg, run)
+    except BaseException:
+        run.remove_if_unused()  # a start that fails leaves no empty run directory
+        raise
     print(f"run directory: {run.path}")
-    trainer = Trainer(cfg, run)
     result = trainer.fit(cfg.schedule.steps)
     _print_run_summary(run.path, result, cfg.schedule.steps)
     return 130 if result.interrupted else 0

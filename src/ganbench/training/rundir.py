@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 import sys
 import time
 from collections.abc import Iterator
@@ -38,14 +39,32 @@ class RunDir:
         root = Path(cfg.logging.root)
         name = cfg.logging.name or f"{cfg.recipe}-{time.strftime('%Y%m%d-%H%M%S')}"
         path, n = root / name, 1
-        while path.exists():
-            n += 1
-            path = root / f"{name}-{n}"
+        if root.exists() and not root.is_dir():
+            raise ConfigError(f"logging.root={cfg.logging.root} is not a folder; choose a folder")
+        try:
+            root.mkdir(parents=True, exist_ok=True)
+            while True:  # mkdir is atomic: two runs started at once never share a folder
+                try:
+                    path.mkdir()
+                    break
+                except FileExistsError:
+                    n += 1
+                    path = root / f"{name}-{n}"
+        except OSError as exc:
+            raise ConfigError(
+                f"logging.root={cfg.logging.root}: cannot create the run directory there "
+                f"({exc.strerror or exc}); choose a writable folder"
+            ) from None
         run = cls(path)
         for sub in ("checkpoints", "samples", "plots"):
             (path / sub).mkdir(parents=True, exist_ok=True)
         run.write_config(cfg)
         return run
+
+    def remove_if_unused(self) -> None:
+        """Delete the directory of a run that never trained (no checkpoint, no metrics)."""
+        if not self.checkpoint_steps() and not self.metrics_path.exists():
+            shutil.rmtree(self.path, ignore_errors=True)
 
     @classmethod
     def open(cls, path: str | Path) -> RunDir:
