@@ -104,3 +104,24 @@ def test_a_start_that_fails_leaves_no_run_directory(tiny, tmp_path, monkeypatch)
     assert main(["train", *tiny]) == 2
     root = next(o.split("=", 1)[1] for o in tiny if o.startswith("logging.root="))
     assert not any(p.is_dir() for p in Path(root).glob("*"))
+
+
+def test_a_full_disk_during_a_checkpoint_names_the_intact_one(tiny, monkeypatch, capsys):
+    import errno
+
+    import ganbench.training.checkpoint as checkpoint_module
+
+    run = _trained(tiny)
+
+    def disk_full(tensors, path):
+        Path(path).write_bytes(b"partial")
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(checkpoint_module, "save_file", disk_full)
+    assert main(["resume", str(run.path), "--steps", "8"]) == 2
+    err = capsys.readouterr().err
+    assert "could not write checkpoint step 8" in err and "No space left" in err
+    assert "checkpoint step 6 is intact" in err
+    assert not list(run.checkpoints_dir.glob("*.tmp"))
+    _, meta = run.load_checkpoint()
+    assert meta["step"] == 6

@@ -251,6 +251,15 @@ def test_disk_cache_round_trip(tmp_path):
     assert build_dataset(cfg, seed=4).images.equal(first.images)
 
 
+def test_an_unwritable_cache_warns_and_the_set_is_still_built(tmp_path, capsys):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("")
+    cfg = DataConfig(image_size=32, size=8, cache=True, cache_dir=str(blocker))
+    built = build_dataset(cfg, seed=4)
+    assert len(built.images) == 8
+    assert "cannot write the shapes cache" in capsys.readouterr().err
+
+
 def test_unknown_class_is_refused():
     with pytest.raises(ValueError, match="unknown shape class 'grumpy'"):
         DataConfig(classes=["happy", "grumpy"])

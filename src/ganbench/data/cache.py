@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import sys
 from dataclasses import asdict
 from pathlib import Path
 
@@ -47,11 +48,24 @@ def load(path: Path) -> tuple[np.ndarray, np.ndarray, list[ImageTruth]] | None:
     return images, labels, truths
 
 
-def save(path: Path, images: np.ndarray, labels: np.ndarray, truths: list[ImageTruth]) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
+def save(path: Path, images: np.ndarray, labels: np.ndarray, truths: list[ImageTruth]) -> bool:
+    """Write the cache file; a cache that cannot be written (a bad data.cache_dir, a full
+    disk) is only a warning: the set is already in memory. Returns whether it was written."""
     truth = json.dumps(
         [{"label": t.label, "shapes": [asdict(s) for s in t.shapes]} for t in truths]
     )
     tmp = path.with_name(path.name + ".tmp.npz")
-    np.savez(tmp, images=images, labels=labels, truth=np.array(truth))
-    os.replace(tmp, path)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        np.savez(tmp, images=images, labels=labels, truth=np.array(truth))
+        os.replace(tmp, path)
+    except OSError as exc:
+        if tmp.parent.is_dir():
+            tmp.unlink(missing_ok=True)
+        print(
+            f"warning: cannot write the shapes cache {path} ({exc.strerror or exc}); "
+            "training goes on without it (set data.cache_dir to a writable folder)",
+            file=sys.stderr,
+        )
+        return False
+    return True

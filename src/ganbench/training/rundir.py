@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from safetensors import SafetensorError
 
 from ganbench.config import Config, validate
 from ganbench.errors import CheckpointError, ConfigError
@@ -144,7 +145,17 @@ class RunDir:
 
     def save_checkpoint(self, step: int, tensors: dict, meta: dict, keep: int) -> Path:
         stem = self.checkpoint_stem(step)
-        checkpoint.save(stem, tensors, meta)
+        try:
+            checkpoint.save(stem, tensors, meta)
+        except (OSError, SafetensorError) as exc:
+            for leftover in self.checkpoints_dir.glob(f"{stem.name}.*.tmp"):
+                leftover.unlink(missing_ok=True)
+            steps = [s for s in self.checkpoint_steps() if s != step]
+            kept = f"checkpoint step {steps[-1]} is intact" if steps else "no earlier checkpoint"
+            raise CheckpointError(
+                f"could not write checkpoint step {step} in {self.checkpoints_dir} ({exc}); "
+                f"{kept}. Free disk space, then resume"
+            ) from None
         atomic_write_text(self.checkpoints_dir / "latest", stem.name + "\n")
         for old in self.checkpoint_steps()[:-keep]:
             # metadata first: a kill in between leaves weights without metadata, never a
