@@ -140,6 +140,24 @@ def test_a_crashed_trial_is_recorded_and_the_sweep_goes_on(tmp_path, capsys):
     assert retried.ran == [result.ran[1]]
 
 
+def test_a_trial_another_process_holds_is_left_to_it(tmp_path, capsys):
+    from ganbench.sweeps.trial import trial_lock
+
+    spec = ring_spec(axes={"optimiser.g_lr": [0.003, 0.001]})
+    plan = build_plan(spec, tmp_path, threads=1)
+    held = Path(plan.tasks[0].run_dir)
+    held.mkdir(parents=True)
+    with trial_lock(held) as mine:
+        assert mine
+        with trial_lock(held) as second:
+            assert not second  # the lock excludes even this process's second opener
+        result = run_sweep(plan, InlineExecutor(), write=False)
+    assert result.ran == [t.name for t in plan.tasks]
+    assert read_record(held) is None  # nothing written into the held trial
+    assert read_record(Path(plan.tasks[1].run_dir))["status"] == "done"
+    assert f"skipped {plan.tasks[0].name}: another process is running it" in capsys.readouterr().err
+
+
 def test_wall_time_cap_stops_cleanly_and_counts_as_done(tmp_path):
     spec = ring_spec(steps=1_000_000, max_minutes=0.03)
     result = sweep(spec, tmp_path, write=False)

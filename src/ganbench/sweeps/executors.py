@@ -40,6 +40,21 @@ def _ignore_interrupts() -> None:
     # An idle worker ignores Ctrl-C; a training one stops after its step (the trainer installs
     # its own handler), so the pool winds down cleanly and nothing half-written is left.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _end_with_parent()
+
+
+def _end_with_parent() -> None:
+    """Linux: a worker gets SIGTERM when the sweep process dies (killed, not Ctrl-C), so it
+    stops after its step with a checkpoint instead of training on as an orphan beside the
+    next run of the same sweep."""
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        pr_set_pdeathsig = 1
+        libc.prctl(pr_set_pdeathsig, signal.SIGTERM)
+    except (OSError, AttributeError):  # not Linux: the trial lock still keeps runs apart
+        pass
 
 
 class LocalExecutor:

@@ -17,7 +17,7 @@ from ganbench.sweeps.failure import seed_failure
 from ganbench.sweeps.plan import Plan, TrialTask
 from ganbench.sweeps.progress import Progress
 from ganbench.sweeps.records import read_record, remove_record, trial_state
-from ganbench.sweeps.trial import INTERRUPTED
+from ganbench.sweeps.trial import BUSY, INTERRUPTED
 from ganbench.training.checkpoint import atomic_write_text
 
 SPEC_COPY = "sweep.yaml"
@@ -90,6 +90,10 @@ def run_sweep(
             if record.get("status") == INTERRUPTED:
                 result.interrupted = True
                 break
+            if record.get("status") == BUSY:
+                progress.pending -= 1
+                progress.note(f"skipped {task.name}: another process is running it")
+                continue
             progress.finished(task.name, record, seed_failure(record, spec.failure))
     except KeyboardInterrupt:
         result.interrupted = True

@@ -11,6 +11,7 @@ import contextlib
 import json
 import time
 import traceback
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -29,17 +30,48 @@ from ganbench.sweeps.records import (
 )
 
 INTERRUPTED = "interrupted"  # stopped by Ctrl-C: no record, the next run resumes it
+BUSY = "busy"  # another process is training this trial: no record, left to it
+LOCK_FILE = ".trial.lock"
 # Settings that may change between attempts without invalidating a checkpoint.
 _EXECUTION_KEYS = ("threads:", "device:", "logging.")
 
 
 def run_trial(task: TrialTask) -> dict[str, Any]:
-    """Run one trial to its budget and return its record (also written as trial.json)."""
+    """Run one trial to its budget and return its record (also written as trial.json); a
+    trial another process is running is left to it (status ``busy``, no record)."""
     import torch
 
     torch.set_num_threads(task.threads)
     run_dir = Path(task.run_dir)
     run_dir.mkdir(parents=True, exist_ok=True)
+    with trial_lock(run_dir) as held:
+        if not held:
+            return {"name": task.name, "status": BUSY}
+        return _run_locked(task, run_dir)
+
+
+@contextlib.contextmanager
+def trial_lock(run_dir: Path) -> Iterator[bool]:
+    """An exclusive lock on a trial's directory, released when its holder exits or dies;
+    yields False when another process holds it (two sweeps never train one trial)."""
+    try:
+        import fcntl
+    except ImportError:  # Windows: no lock
+        yield True
+        return
+    with open(run_dir / LOCK_FILE, "w") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            yield False
+            return
+        try:
+            yield True
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _run_locked(task: TrialTask, run_dir: Path) -> dict[str, Any]:
     started = time.perf_counter()
     with (
         open(run_dir / LOG_FILE, "a") as log,
