@@ -3,8 +3,9 @@ varied images of it (no one-image-per-class collapse), and shapes that can be co
 
 An independent classifier, trained here on real shape images, judges the generated samples;
 diversity is the MS-SSIM between samples of the same class, against the same measure on real
-images; OpenCV's primitive count (validity) checks that the strokes form shapes. Two runs with different seeds and thread counts (different kernels, so different
-trajectories) must both pass: a bar met by one seed's luck would fail on another machine.
+images; OpenCV's primitive count (validity) checks that the strokes form shapes. Two runs
+with different seeds and thread counts (different kernels, so different trajectories) must
+both pass: a bar met by one seed's luck would fail on another machine.
 """
 
 import pytest

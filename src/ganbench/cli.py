@@ -157,8 +157,8 @@ def cmd_evaluate(ns: argparse.Namespace) -> int:
     from ganbench.training.checkpoint import atomic_write_text
     from ganbench.training.rundir import RunDir
 
-    if Path(ns.out).is_dir():
-        raise GanbenchError(f"--out {ns.out} is a folder; name the PNG file to write")
+    if ns.out and Path(ns.out).is_dir():
+        raise GanbenchError(f"--out {ns.out} is a folder; name the JSON file to write")
     run = RunDir.open(ns.run_dir)
     generator, cfg, meta = load_run_generator(run, ns.step, ema=not ns.no_ema)
     truncation = ns.truncation if ns.truncation is not None else cfg.sampling.truncation
