@@ -181,3 +181,11 @@ def test_default_recipe_spec_scores_the_default_over_three_seeds(tmp_path):
     assert len(plan.cells) == 1 and len(plan.tasks) == 3 and s.eval_n == 2000
     assert plan.tasks[0].config["recipe"] == "shapes-dcgan"
     assert s.failure is not None and s.failure.below == 0.95
+
+
+@pytest.mark.parametrize("path", SHIPPED, ids=lambda p: p.stem)
+def test_every_shipped_spec_expands_into_valid_trials(path, tmp_path):
+    s = load_spec(str(path))
+    plan = build_plan(s, tmp_path, 1)
+    assert len(plan.tasks) == len(plan.cells) * len(s.seeds) >= 3
+    assert len({t.name for t in plan.tasks}) == len(plan.tasks)
