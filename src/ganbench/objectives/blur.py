@@ -35,6 +35,8 @@ def blur_images(images: torch.Tensor, sigma: float) -> torch.Tensor:
     if sigma <= 0 or images.dim() != 4:
         return images
     channels = images.shape[1]
+    # channels-last, the layout D takes on the CPU: its depthwise convolutions run ~4x faster
+    images = images.contiguous(memory_format=torch.channels_last)
     kernel = gaussian_kernel(sigma).to(images.device, images.dtype)
     radius = len(kernel) // 2
     padded = F.pad(images, (radius, radius, radius, radius), mode="replicate")
