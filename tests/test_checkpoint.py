@@ -16,14 +16,8 @@ def _trainer(overrides):
 
 
 def _state(trainer):
-    s = trainer.state
-    tensors = {
-        **checkpoint.prefixed("g.", s.generator.state_dict()),
-        **checkpoint.prefixed("d.", s.discriminator.state_dict()),
-    }
-    for name, opt in (("g", s.g_optimiser), ("d", s.d_optimiser)):
-        tensors.update(checkpoint.optimiser_to_flat(name, opt)[0])
-    return tensors
+    """Every tensor the family keeps: networks, optimisers, EMA, random streams."""
+    return checkpoint.family_tensors(trainer.family)[0]
 
 
 def _assert_identical(a, b):
@@ -39,7 +33,7 @@ def test_round_trip_restores_weights_optimisers_and_rng(tiny):
     second = Trainer(first.cfg, first.run)
     assert second.restore() == 4
     _assert_identical(saved, _state(second))
-    assert torch.equal(first.state.latent_rng.get_state(), second.state.latent_rng.get_state())
+    assert "state.rng.latent" in saved
 
 
 def test_resume_is_bit_exact(tiny):

@@ -19,15 +19,15 @@ def test_nan_between_metrics_lines_stops_before_the_checkpoint(tiny):
     trainer = _trainer(tiny, "logging.log_every=100", "logging.checkpoint_every=2")
     trainer.fit(2)
     assert trainer.run.checkpoint_steps() == [2]
-    update = trainer.update
+    update = trainer.family.train_step
 
-    def nan_at_step_3(state, batches, step):
-        stats = update(state, batches, step)
+    def nan_at_step_3(batches, step):
+        stats = update(batches, step)
         if step == 2:  # the third step: its loss is NaN, the weights stay finite
             stats["g_loss"] = torch.tensor(float("nan"))
         return stats
 
-    trainer.update = nan_at_step_3
+    trainer.family.train_step = nan_at_step_3
     with pytest.raises(TrainingDiverged, match="last good checkpoint is step 2"):
         trainer.fit(6)
     assert trainer.run.checkpoint_steps() == [2]
@@ -40,7 +40,7 @@ def test_non_finite_weights_are_never_saved(tiny):
     trainer.fit(1)
     saved = trainer.run.checkpoint_steps()
     with torch.no_grad():
-        next(trainer.state.generator.parameters()).fill_(float("inf"))
+        next(trainer.family.modules["generator"].parameters()).fill_(float("inf"))
     with pytest.raises(TrainingDiverged, match="no checkpoint was written"):
         trainer.save_checkpoint()
     assert trainer.run.checkpoint_steps() == saved

@@ -73,8 +73,8 @@ def test_training_saves_recomputed_statistics_and_never_changes_g(tmp_path):
         cfg = load_config(None, [*base, f"schedule.ema_batch_norm={mode}", f"logging.name={mode}"])
         trainers[mode] = Trainer(cfg, RunDir.create(cfg))
         trainers[mode].fit(3)
-    copy_state = trainers["copy"].state
-    recompute_state = trainers["recompute"].state
+    copy_state = trainers["copy"].family.state
+    recompute_state = trainers["recompute"].family.state
     for a, b in zip(
         copy_state.generator.state_dict().values(),
         recompute_state.generator.state_dict().values(),
@@ -82,6 +82,6 @@ def test_training_saves_recomputed_statistics_and_never_changes_g(tmp_path):
     ):
         assert torch.equal(a, b)  # training itself is the same
     tensors, _ = trainers["recompute"].run.load_checkpoint()
-    saved = tensors["ema.net.1.norm.running_mean"]
+    saved = tensors["state.ema.net.1.norm.running_mean"]
     assert torch.equal(saved, recompute_state.ema.model.net[1].norm.running_mean)
     assert not torch.equal(saved, recompute_state.generator.net[1].norm.running_mean)

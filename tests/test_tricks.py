@@ -113,14 +113,7 @@ def test_doubtful_combinations_are_flagged():
 
 
 def _tensors(trainer):
-    s = trainer.state
-    out = {
-        **checkpoint.prefixed("g.", s.generator.state_dict()),
-        **checkpoint.prefixed("d.", s.discriminator.state_dict()),
-    }
-    if s.ema is not None:
-        out.update(checkpoint.prefixed("ema.", s.ema.state_dict()))
-    return out
+    return checkpoint.family_tensors(trainer.family)[0]
 
 
 TRICK_SETS = {
@@ -194,4 +187,4 @@ def test_points_take_pack_minibatch_std_and_dropout(tmp_path):
     )
     trainer = Trainer(cfg, RunDir.create(cfg))
     trainer.fit(3)
-    assert trainer.state.discriminator(torch.randn(32, 2)).shape == (16,)
+    assert trainer.family.modules["discriminator"](torch.randn(32, 2)).shape == (16,)

@@ -14,7 +14,14 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from ganbench.data.catalogue import (
     BUILTIN_CLASSES,
@@ -27,6 +34,7 @@ from ganbench.data.catalogue import (
     folder_class_names,
 )
 from ganbench.errors import ConfigError
+from ganbench.families.catalogue import FAMILY_NAMES
 
 MODEL_IMAGE_SIZES = (28, 32, 64)
 SYNTHETIC_SIZE = 8000
@@ -504,6 +512,12 @@ class Config(_Section):
     """One run, fully described."""
 
     recipe: str = "shapes-dcgan"
+    family: str = Field(
+        "gan",
+        description="how the networks are built and updated: "
+        + ", ".join(FAMILY_NAMES)
+        + " (src/ganbench/families/)",
+    )
     seed: int = Field(0, ge=0, lt=2**63, description="the run's seed (0 <= seed < 2^63)")
     device: Literal["auto", "cpu", "cuda"] = "auto"
     threads: int | None = Field(None, ge=1, description="CPU threads; default: all cores")
@@ -515,6 +529,13 @@ class Config(_Section):
     sampling: SamplingConfig = Field(default_factory=SamplingConfig)
     evaluation: EvaluationConfig = Field(default_factory=EvaluationConfig)
     logging: LoggingConfig = Field(default_factory=LoggingConfig)
+
+    @field_validator("family")
+    @classmethod
+    def _known_family(cls, name: str) -> str:
+        if name not in FAMILY_NAMES:
+            raise ValueError(f"unknown family {name!r}; allowed: {', '.join(FAMILY_NAMES)}")
+        return name
 
     @model_validator(mode="after")
     def _combinations(self) -> Config:

@@ -90,21 +90,21 @@ def truncated_latent_batch(
 def load_run_generator(
     run: RunDir, step: int | None = None, ema: bool = True
 ) -> tuple[nn.Module, Config, dict]:
-    """A run's generator at its newest (or given) checkpoint: the EMA copy when the run kept
-    one and ``ema`` is true. Returns (generator, config, checkpoint metadata)."""
-    from ganbench.models import build_models
+    """A run's sampling network at its newest (or given) checkpoint: the averaged (EMA) copy
+    when the run kept one and ``ema`` is true. Returns (network, config, checkpoint
+    metadata, with ``weights`` naming the weights used)."""
+    from ganbench.families.build import build_family
     from ganbench.training import checkpoint
 
     cfg = run.read_config()
     stem = run.stem_for_step(step) if step is not None else None
     tensors, meta = run.load_checkpoint(stem)
-    generator, _ = build_models(cfg)
-    prefix = "ema." if ema and any(k.startswith("ema.") for k in tensors) else "generator."
+    family = build_family(cfg, torch.device("cpu"))
     try:
-        generator.load_state_dict(checkpoint.subset(tensors, prefix))
-    except RuntimeError as exc:
+        checkpoint.restore_family(family, tensors, meta, optimisers=False)
+    except (RuntimeError, KeyError, ValueError) as exc:
         raise CheckpointError(
             f"the checkpoint in {run.path} does not fit the model its config builds: {exc}"
         ) from None
-    meta["weights"] = prefix.rstrip(".")
-    return generator.eval(), cfg, meta
+    meta["weights"] = family.sampler_weights(ema)
+    return family.sampler(ema).eval(), cfg, meta

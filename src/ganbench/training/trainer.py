@@ -20,18 +20,13 @@ from ganbench import __version__
 from ganbench.config import Config, config_differences
 from ganbench.data.build import build_dataset
 from ganbench.errors import CheckpointError, ConfigError, TrainingDiverged
-from ganbench.models import build_models
-from ganbench.models.ema import EMAGenerator
-from ganbench.objectives import build_loss
-from ganbench.objectives.adversarial_step import AdversarialStep, GANState, Tricks
-from ganbench.objectives.labels import LabelTricks
+from ganbench.families.build import build_family
 from ganbench.report.grid import grid_array, save_grid
 from ganbench.report.plots import write_curves
 from ganbench.report.scatter import png_array, save_scatter, scatter_png
-from ganbench.sampling import fixed_grid_latents, generate, latent_batch, statistics_latents
-from ganbench.seeding import derive_seed, torch_generator
+from ganbench.sampling import fixed_grid_latents, generate, latent_batch
+from ganbench.seeding import derive_seed
 from ganbench.training import checkpoint
-from ganbench.training.image_pool import ImagePool
 from ganbench.training.logger import RunLogger
 from ganbench.training.rundir import RunDir
 
@@ -87,63 +82,11 @@ class Trainer:
             print(f"data: {note}", file=sys.stderr)
         for note in cfg.advisories():
             print(f"config: {note}", file=sys.stderr)
-        # Data batches per epoch; each G step consumes d_steps of them.
+        self.family = build_family(cfg, self.device)
+        # Data batches per epoch; each step consumes the batches its family asks for.
         self.batches_per_epoch = self.data.steps_per_epoch(cfg.schedule.batch_size)
-        self.steps_per_epoch = max(1, self.batches_per_epoch // cfg.schedule.d_steps)
-        generator, discriminator = build_models(cfg)
-        generator.to(self.device)
-        discriminator.to(self.device)
-        opt, obj, sched = cfg.optimiser, cfg.objective, cfg.schedule
-        betas = (opt.beta1, opt.beta2)
-        self.state = GANState(
-            generator=generator,
-            discriminator=discriminator,
-            g_optimiser=torch.optim.Adam(generator.parameters(), lr=opt.g_lr, betas=betas),
-            d_optimiser=torch.optim.Adam(discriminator.parameters(), lr=opt.d_lr, betas=betas),
-            latent_rng=torch_generator(cfg.seed, "latent"),
-            ema=(
-                EMAGenerator(
-                    generator,
-                    sched.ema,
-                    sched.ema_start,
-                    sched.ema_rampup,
-                    statistics_latents(cfg) if sched.ema_batch_norm == "recompute" else None,
-                )
-                if sched.ema > 0
-                else None
-            ),
-            image_pool=(
-                ImagePool(obj.image_pool, torch_generator(cfg.seed, "image-pool"))
-                if obj.image_pool
-                else None
-            ),
-        )
-        loss = build_loss(
-            obj.loss, a=obj.ls_a, b=obj.ls_b, c=obj.ls_c, clip=obj.clip, gp_lambda=obj.gp_lambda
-        )
-        tricks = Tricks(
-            labels=LabelTricks(obj.real_label, obj.fake_label, obj.soft_labels, obj.label_flip),
-            r1_gamma=obj.r1_gamma,
-            mode_seeking=obj.mode_seeking,
-            consistency=obj.consistency,
-            consistency_on=obj.consistency_on,
-            instance_noise=obj.instance_noise,
-            instance_noise_steps=obj.instance_noise_steps or sched.steps,
-            d_blur=obj.d_blur,
-            d_blur_steps=obj.d_blur_steps or max(1, sched.steps // 2),
-            diffaugment=obj.diffaugment,
-            d_steps=sched.d_steps,
-        )
-        self.update = AdversarialStep(
-            loss,
-            cfg.model.latent_dim,
-            cfg.model.latent_distribution,
-            cfg.conditional,
-            self.device,
-            sched.precision,
-            tricks,
-            cfg.seed,
-        )
+        per_step = self.family.data_needs(0).batches_per_step
+        self.steps_per_epoch = max(1, self.batches_per_epoch // per_step)
         self.step = 0
         self.grid_z, self.grid_labels = fixed_grid_latents(cfg)
         self.real_points: torch.Tensor | None = None
@@ -157,32 +100,15 @@ class Trainer:
 
     # checkpoints ------------------------------------------------------------------------
     def save_checkpoint(self) -> Path:
-        s = self.state
-        tensors = {
-            **checkpoint.prefixed("generator.", s.generator.state_dict()),
-            **checkpoint.prefixed("discriminator.", s.discriminator.state_dict()),
-            "rng.latent": s.latent_rng.get_state(),
-            "rng.torch": torch.get_rng_state(),
-        }
-        if s.ema is not None:
-            tensors.update(checkpoint.prefixed("ema.", s.ema.state_dict()))
+        tensors, family_meta = checkpoint.family_tensors(self.family)
+        tensors["rng.torch"] = torch.get_rng_state()
         _refuse_non_finite(tensors, self.step, self.run)
-        pool_meta = None
-        if s.image_pool is not None:
-            pool_tensors, pool_meta = s.image_pool.state()
-            tensors.update(checkpoint.prefixed("image_pool.", pool_tensors))
-        optimisers = {}
-        for name, optimiser in (("generator", s.g_optimiser), ("discriminator", s.d_optimiser)):
-            flat, meta = checkpoint.optimiser_to_flat(name, optimiser)
-            tensors.update(flat)
-            optimisers[name] = meta
         meta = {
             "step": self.step,
             "epoch": self.epoch,
             "config_digest": self.cfg.digest(),
-            "image_pool": pool_meta,
+            **family_meta,
             "config": self.cfg.to_dict(),
-            "optimisers": optimisers,
             "ganbench_version": __version__,
             "saved_at": time.strftime("%Y-%m-%dT%H:%M:%S"),
         }
@@ -191,32 +117,20 @@ class Trainer:
     def restore(self, stem: Path | None = None, force: bool = False) -> int:
         """Load the newest (or given) checkpoint; returns its step."""
         tensors, meta = self.run.load_checkpoint(stem)
-        if meta.get("config_digest") != self.cfg.digest() and not force:
-            from ganbench.config import validate
-
-            saved = validate(meta["config"])
-            differences = config_differences(saved, self.cfg)
-            raise CheckpointError(
-                "the config differs from the one this checkpoint was trained with:\n  "
-                + "\n  ".join(differences)
-                + "\nresume with the original settings, or pass --force to continue anyway"
-            )
-        s = self.state
+        if not force:
+            differences = _config_differences(meta["config"], self.cfg)
+            if differences:
+                raise CheckpointError(
+                    "the config differs from the one this checkpoint was trained with:\n  "
+                    + "\n  ".join(differences)
+                    + "\nresume with the original settings, or pass --force to continue anyway"
+                )
         try:
-            s.generator.load_state_dict(checkpoint.subset(tensors, "generator."))
-            s.discriminator.load_state_dict(checkpoint.subset(tensors, "discriminator."))
-            for name, optimiser in (("generator", s.g_optimiser), ("discriminator", s.d_optimiser)):
-                checkpoint.optimiser_from_flat(name, optimiser, tensors, meta["optimisers"][name])
-            if s.ema is not None:
-                s.ema.load_state_dict(checkpoint.subset(tensors, "ema."))
-            if s.image_pool is not None:
-                pool_tensors = checkpoint.subset(tensors, "image_pool.")
-                s.image_pool.load_state(pool_tensors, meta["image_pool"])
+            checkpoint.restore_family(self.family, tensors, meta)
         except (RuntimeError, KeyError, ValueError, TypeError) as exc:
             raise CheckpointError(
                 f"the checkpoint does not fit the model built from the config: {exc}"
             ) from None
-        s.latent_rng.set_state(tensors["rng.latent"])
         torch.set_rng_state(tensors["rng.torch"])
         self.step = int(meta["step"])
         self.run.truncate_metrics(self.step)
@@ -225,23 +139,22 @@ class Trainer:
     # outputs ----------------------------------------------------------------------------
     @property
     def epoch(self) -> int:
-        return self.step * self.cfg.schedule.d_steps // self.batches_per_epoch
+        per_step = self.family.data_needs(self.step).batches_per_step
+        return self.step * per_step // self.batches_per_epoch
 
     @property
     def sampling_generator(self) -> torch.nn.Module:
-        """The generator samples and evaluation come from: the EMA copy when there is one."""
-        return self.state.ema.ready_model if self.state.ema is not None else self.state.generator
+        """The network samples and evaluation come from (the family's averaged one if kept)."""
+        return self.family.sampler()
 
     def set_learning_rates(self) -> None:
-        """Linear decay to zero by the last step, from ``lr_decay_start`` (seed 004)."""
+        """Linear decay to zero by the last step, from ``lr_decay_start`` (seed 004), of
+        every optimiser the family has."""
         opt = self.cfg.optimiser
         factor = lr_factor(self.step, opt.lr_decay, opt.lr_decay_start, self.cfg.schedule.steps)
-        for optimiser, base in (
-            (self.state.g_optimiser, opt.g_lr),
-            (self.state.d_optimiser, opt.d_lr),
-        ):
+        for name, optimiser in self.family.optimisers.items():
             for group in optimiser.param_groups:
-                group["lr"] = base * factor
+                group["lr"] = self.family.base_lrs[name] * factor
 
     def write_samples(self, logger: RunLogger) -> Path:
         images = generate(self.sampling_generator, self.grid_z, self.grid_labels)
@@ -287,11 +200,20 @@ class Trainer:
     def _record(self, sums: dict[str, torch.Tensor], count: int, seconds: float) -> dict:
         record: dict = {"step": self.step, "epoch": self.epoch}
         record.update({k: v.item() / count for k, v in sums.items()})
-        record["lr_g"] = self.state.g_optimiser.param_groups[0]["lr"]
-        record["lr_d"] = self.state.d_optimiser.param_groups[0]["lr"]
+        for name, optimiser in self.family.optimisers.items():
+            record[f"lr_{name}"] = optimiser.param_groups[0]["lr"]
         record["images_per_s"] = count * self.cfg.schedule.batch_size / max(seconds, 1e-9)
         record["time"] = time.time()
         return record
+
+    def _check_finite(self, record: dict) -> None:
+        check_finite(record, self.family.headline(), self.run)
+
+    def _postfix(self, record: dict) -> str:
+        return (
+            f"ep {record['epoch']} {self.family.progress(record)} "
+            f"{record['images_per_s']:.0f} img/s"
+        )
 
     # the loop ---------------------------------------------------------------------------
     def fit(self, until_step: int, max_seconds: float | None = None) -> FitResult:
@@ -312,14 +234,16 @@ class Trainer:
             with stop_requests() as stop:
                 if self.step == 0:
                     self.write_samples(logger)
-                d_steps = cfg.schedule.d_steps
-                batches = self.data.batches(self.step * d_steps, batch_size, cfg.seed)
+                per_step = self.family.data_needs(self.step).batches_per_step
+                batches = self.data.batches(self.step * per_step, batch_size, cfg.seed)
                 while self.step < until_step and not stop["stop"]:
                     self.set_learning_rates()
+                    needs = self.family.data_needs(self.step)
                     real_batches = [
-                        tuple(t.to(self.device) for t in next(batches)) for _ in range(d_steps)
+                        tuple(t.to(self.device) for t in next(batches))
+                        for _ in range(needs.batches_per_step)
                     ]
-                    stats = self.update(self.state, real_batches, self.step)
+                    stats = self.family.train_step(real_batches, self.step)
                     self.step += 1
                     last_saved = None
                     for key, value in stats.items():
@@ -327,9 +251,9 @@ class Trainer:
                     count += 1
                     if self.step % log_cfg.log_every == 0 or self.step == until_step:
                         record = self._record(sums, count, time.perf_counter() - window_start)
-                        _check_finite(record, self.run)
+                        self._check_finite(record)
                         logger.scalars(record)
-                        bar.set_postfix_str(_postfix(record), refresh=False)
+                        bar.set_postfix_str(self._postfix(record), refresh=False)
                         sums, count, window_start = {}, 0, time.perf_counter()
                     if self.step % samples_every == 0:
                         self.write_samples(logger)
@@ -338,7 +262,7 @@ class Trainer:
                         self.evaluate(logger)
                     if self.step % log_cfg.checkpoint_every == 0:
                         if count:  # every step since the last metrics line, not only this one
-                            _check_finite(self._record(sums, count, 1.0), self.run)
+                            self._check_finite(self._record(sums, count, 1.0))
                         last_saved = self.save_checkpoint()
                     bar.update(1)
                     if max_seconds is not None and time.perf_counter() - started >= max_seconds:
@@ -377,8 +301,22 @@ def lr_factor(step: int, decay: str, start: int, total: int) -> float:
     return max(0.0, 1.0 - (step - start) / max(1, total - start))
 
 
-def _check_finite(record: dict, run: RunDir) -> None:
-    bad = [k for k in ("d_loss", "g_loss") if not math.isfinite(record[k])]
+def _config_differences(saved: dict, current: Config) -> list[str]:
+    """What differs between a checkpoint's config and the current one in what shapes the
+    weights; the saved config is read with today's defaults for keys it predates."""
+    from ganbench.config import validate
+
+    try:
+        old = validate(saved)
+    except ConfigError as exc:
+        raise CheckpointError(
+            f"the checkpoint's config is no longer valid ({exc}); start a new run"
+        ) from None
+    return [] if old.digest() == current.digest() else config_differences(old, current)
+
+
+def check_finite(record: dict, keys: tuple[str, ...], run: RunDir) -> None:
+    bad = [k for k in keys if k in record and not math.isfinite(record[k])]
     if bad:
         steps = run.checkpoint_steps()
         kept = (
@@ -405,14 +343,6 @@ def _refuse_non_finite(tensors: dict[str, torch.Tensor], step: int, run: RunDir)
             f"step {step}: {len(bad)} tensors hold NaN or infinity (first: {bad[0]}), so no "
             f"checkpoint was written; {kept}. Lower optimiser.g_lr/d_lr or try precision=fp32"
         )
-
-
-def _postfix(record: dict) -> str:
-    return (
-        f"ep {record['epoch']} D {record['d_loss']:.3f} G {record['g_loss']:.3f} "
-        f"D(x) {record['d_real']:.2f} D(G(z)) {record['d_fake']:.2f} "
-        f"{record['images_per_s']:.0f} img/s"
-    )
 
 
 def _progress_bar(start: int, total: int, enabled: bool):
