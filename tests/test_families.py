@@ -31,8 +31,8 @@ class MeanMatcher(Family):
 
     name = "mean-matcher"
 
-    def __init__(self, cfg: Config, device: torch.device):
-        super().__init__(cfg, device)
+    def __init__(self, cfg: Config, device: torch.device, data=None):
+        super().__init__(cfg, device, data)
         torch.manual_seed(cfg.seed)
         self.mapper = nn.Linear(cfg.model.latent_dim, cfg.data.point_dim)
         self.modules = {"mapper": self.mapper}

@@ -1,8 +1,11 @@
 import math
+import typing
 
 import torch
 
-from ganbench.objectives import build_loss
+from ganbench.config import CROSS_ENTROPY_LOSSES, WASSERSTEIN_LOSSES, ObjectiveConfig
+from ganbench.objectives import LOSSES, build_loss
+from ganbench.objectives.catalogue import LOSS_NAMES
 
 LOGITS = torch.tensor([0.0, 2.0, -1.0])
 
@@ -42,3 +45,13 @@ def test_extreme_logits_stay_finite():
     loss = build_loss("non_saturating")
     huge = torch.tensor([1e4, -1e4])
     assert torch.isfinite(loss.d_real(huge)) and torch.isfinite(loss.g_loss(huge))
+
+
+def test_the_catalogue_names_exactly_the_registered_losses():
+    # objectives/catalogue.py is the torch-free list the config validates against; a loss
+    # registered without its name there (or named there without a class) fails here
+    assert len(set(LOSS_NAMES)) == len(LOSS_NAMES)
+    assert sorted(LOSS_NAMES) == LOSSES.names()
+    assert typing.get_args(ObjectiveConfig.model_fields["loss"].annotation) == LOSS_NAMES
+    assert set(CROSS_ENTROPY_LOSSES) <= set(LOSS_NAMES)
+    assert set(WASSERSTEIN_LOSSES) <= set(LOSS_NAMES)

@@ -153,14 +153,16 @@ def cmd_evaluate(ns: argparse.Namespace) -> int:
     import torch
 
     from ganbench.metrics.evaluate import default_metrics, evaluate, table
-    from ganbench.sampling import generate, load_run_generator, truncated_latent_batch
+    from ganbench.sampling import generate, load_run_family, truncated_latent_batch
     from ganbench.training.checkpoint import atomic_write_text
     from ganbench.training.rundir import RunDir
 
     if ns.out and Path(ns.out).is_dir():
         raise GanbenchError(f"--out {ns.out} is a folder; name the JSON file to write")
     run = RunDir.open(ns.run_dir)
-    generator, cfg, meta = load_run_generator(run, ns.step, ema=not ns.no_ema)
+    family, cfg, meta = load_run_family(run, ns.step)
+    generator = family.sampler(not ns.no_ema).eval()
+    meta["weights"] = family.sampler_weights(not ns.no_ema)
     truncation = ns.truncation if ns.truncation is not None else cfg.sampling.truncation
     if truncation is not None and cfg.model.latent_distribution != "gaussian":
         raise GanbenchError("--truncation applies to runs with a gaussian latent")
@@ -180,6 +182,9 @@ def cmd_evaluate(ns: argparse.Namespace) -> int:
         extra = ["fd_inception", "kid_inception", "is_inception"]
         metrics = list(dict.fromkeys([*(metrics or default_metrics(cfg.data)), *extra]))
     result = evaluate(draw, cfg.data, metrics, ns.n, ns.seed, inception=inception)
+    measured = family.evaluate(meta["step"])
+    if measured:
+        result["family"] = {"name": family.name, **measured}
     result.update(
         {
             "run": str(run.path),
@@ -191,6 +196,12 @@ def cmd_evaluate(ns: argparse.Namespace) -> int:
     out = Path(ns.out) if ns.out else run.path / "eval.json"
     atomic_write_text(out, json.dumps(result, indent=1))
     print(table(result))
+    for key, value in result.get("family", {}).items():
+        print(
+            f"family.{key:<44} {value:.4f}"
+            if isinstance(value, float)
+            else f"family.{key:<44} {value}"
+        )
     print(f"{result['samples']} samples of step {meta['step']} ({meta['weights']}); wrote {out}")
     return 0
 

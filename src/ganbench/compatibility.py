@@ -21,7 +21,7 @@ DCGAN_IMAGE_SETTINGS = {
 def conflicts(cfg: Config) -> list[str]:
     """Combinations that cannot work; each message names the keys and a way out."""
     from ganbench.config import CROSS_ENTROPY_LOSSES
-    from ganbench.models.dcgan import stage_resolutions
+    from ganbench.models.catalogue import stage_resolutions
 
     m, o, s = cfg.model, cfg.objective, cfg.schedule
     problems: list[str] = []

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import torch
 from torch import nn
 
@@ -10,6 +12,9 @@ from ganbench.errors import CheckpointError
 from ganbench.models import sample_latent
 from ganbench.seeding import derive_seed, torch_generator
 from ganbench.training.rundir import RunDir
+
+if TYPE_CHECKING:
+    from ganbench.families.base import Family
 
 
 def latent_batch(
@@ -87,12 +92,9 @@ def truncated_latent_batch(
     return z, labels
 
 
-def load_run_generator(
-    run: RunDir, step: int | None = None, ema: bool = True
-) -> tuple[nn.Module, Config, dict]:
-    """A run's sampling network at its newest (or given) checkpoint: the averaged (EMA) copy
-    when the run kept one and ``ema`` is true. Returns (network, config, checkpoint
-    metadata, with ``weights`` naming the weights used)."""
+def load_run_family(run: RunDir, step: int | None = None) -> tuple[Family, Config, dict]:
+    """A run's family at its newest (or given) checkpoint, built for sampling (no training
+    data). Returns (family, config, checkpoint metadata)."""
     from ganbench.families.build import build_family
     from ganbench.training import checkpoint
 
@@ -106,5 +108,15 @@ def load_run_generator(
         raise CheckpointError(
             f"the checkpoint in {run.path} does not fit the model its config builds: {exc}"
         ) from None
+    return family, cfg, meta
+
+
+def load_run_generator(
+    run: RunDir, step: int | None = None, ema: bool = True
+) -> tuple[nn.Module, Config, dict]:
+    """A run's sampling network at its newest (or given) checkpoint: the averaged (EMA) copy
+    when the run kept one and ``ema`` is true. Returns (network, config, checkpoint
+    metadata, with ``weights`` naming the weights used)."""
+    family, cfg, meta = load_run_family(run, step)
     meta["weights"] = family.sampler_weights(ema)
     return family.sampler(ema).eval(), cfg, meta

@@ -7,7 +7,6 @@ cache behind.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import sys
@@ -16,7 +15,9 @@ from pathlib import Path
 
 import numpy as np
 
+from ganbench.atomic import atomic_path
 from ganbench.data.shapes import ImageTruth, Shape
+from ganbench.digests import json_digest
 
 # Bump when drawing changes, so old caches are not reused.
 RENDER_VERSION = 2
@@ -27,8 +28,7 @@ def cache_root(cache_dir: str | None) -> Path:
 
 
 def cache_key(settings: dict, seed: int, size: int) -> str:
-    blob = json.dumps({"v": RENDER_VERSION, "s": settings, "seed": seed, "n": size}, sort_keys=True)
-    return hashlib.sha256(blob.encode()).hexdigest()[:20]
+    return json_digest({"v": RENDER_VERSION, "s": settings, "seed": seed, "n": size}, 20)
 
 
 def load(path: Path) -> tuple[np.ndarray, np.ndarray, list[ImageTruth]] | None:
@@ -54,14 +54,12 @@ def save(path: Path, images: np.ndarray, labels: np.ndarray, truths: list[ImageT
     truth = json.dumps(
         [{"label": t.label, "shapes": [asdict(s) for s in t.shapes]} for t in truths]
     )
-    tmp = path.with_name(path.name + ".tmp.npz")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        np.savez(tmp, images=images, labels=labels, truth=np.array(truth))
-        os.replace(tmp, path)
+        # np.savez adds .npz to a name without it
+        with atomic_path(path, ".tmp.npz", remove_on_error=True) as tmp:
+            np.savez(tmp, images=images, labels=labels, truth=np.array(truth))
     except OSError as exc:
-        if tmp.parent.is_dir():
-            tmp.unlink(missing_ok=True)
         print(
             f"warning: cannot write the shapes cache {path} ({exc.strerror or exc}); "
             "training goes on without it (set data.cache_dir to a writable folder)",

@@ -18,6 +18,8 @@ import torch
 from torch import nn
 
 from ganbench.config import Config
+from ganbench.data.dataset import DataSet
+from ganbench.data.stream import StreamSet
 
 Batch = tuple[torch.Tensor, ...]
 
@@ -40,8 +42,10 @@ class Family(ABC):
 
     name: ClassVar[str]
 
-    def __init__(self, cfg: Config, device: torch.device):
-        self.cfg, self.device = cfg, device
+    def __init__(self, cfg: Config, device: torch.device, data: DataSet | StreamSet | None = None):
+        """``data``: the training set, when training (a family that only samples, for
+        ``generate`` and ``evaluate``, gets none)."""
+        self.cfg, self.device, self.data = cfg, device, data
         self.modules: dict[str, nn.Module] = {}
         self.optimisers: dict[str, torch.optim.Optimizer] = {}
         self.base_lrs: dict[str, float] = {}
@@ -83,3 +87,8 @@ class Family(ABC):
     def sampler_weights(self, averaged: bool = True) -> str:
         """Which weights :meth:`sampler` returns, for the record (e.g. ``ema``)."""
         return "generator"
+
+    def evaluate(self, step: int) -> dict[str, Any]:
+        """Measurements only this family can make (``ganbench evaluate`` adds them under
+        ``family``); ``step`` is the checkpoint's step."""
+        return {}

@@ -7,6 +7,8 @@ import importlib
 import torch
 
 from ganbench.config import Config
+from ganbench.data.dataset import DataSet
+from ganbench.data.stream import StreamSet
 from ganbench.families.base import Family
 from ganbench.families.catalogue import FAMILIES, FAMILY_NAMES
 
@@ -18,6 +20,9 @@ def family_class(name: str) -> type[Family]:
     return getattr(importlib.import_module(module), attribute)
 
 
-def build_family(cfg: Config, device: torch.device) -> Family:
-    """The family ``cfg.family`` names, its networks built from the run seed."""
-    return family_class(cfg.family)(cfg, device)
+def build_family(
+    cfg: Config, device: torch.device, data: DataSet | StreamSet | None = None
+) -> Family:
+    """The family ``cfg.family`` names, its networks built from the run seed; ``data`` is
+    the training set (none when only sampling)."""
+    return family_class(cfg.family)(cfg, device, data)

@@ -7,6 +7,9 @@ from __future__ import annotations
 
 FAMILIES: dict[str, tuple[str, str]] = {
     "gan": ("ganbench.families.gan", "GANFamily"),
+    "sgan": ("ganbench.families.sgan", "SGANFamily"),
 }
 
 FAMILY_NAMES = tuple(FAMILIES)
+# Families with their own config section (named after the family), validated by the family.
+FAMILY_SECTIONS = ("sgan",)

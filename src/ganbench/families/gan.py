@@ -11,6 +11,8 @@ import torch
 from torch import nn
 
 from ganbench.config import Config
+from ganbench.data.dataset import DataSet
+from ganbench.data.stream import StreamSet
 from ganbench.families.base import Batch, DataNeeds, Family
 from ganbench.models import build_models
 from ganbench.models.ema import EMAGenerator
@@ -65,8 +67,8 @@ def build_gan_state(cfg: Config, device: torch.device) -> GANState:
 class GANFamily(Family):
     name = "gan"
 
-    def __init__(self, cfg: Config, device: torch.device):
-        super().__init__(cfg, device)
+    def __init__(self, cfg: Config, device: torch.device, data: DataSet | StreamSet | None = None):
+        super().__init__(cfg, device, data)
         self.state = build_gan_state(cfg, device)
         s, obj, opt = self.state, cfg.objective, cfg.optimiser
         self.modules = {"generator": s.generator, "discriminator": s.discriminator}

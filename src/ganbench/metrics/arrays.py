@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import hashlib
-from pathlib import Path
-
 import numpy as np
 import torch
 from numpy.typing import ArrayLike
+
+from ganbench.digests import file_sha256 as file_sha256  # importable from here too
 
 
 def feature_array(x: ArrayLike | torch.Tensor) -> np.ndarray:
@@ -20,12 +19,3 @@ def feature_array(x: ArrayLike | torch.Tensor) -> np.ndarray:
     if not np.isfinite(f).all():
         raise ValueError("features contain NaN or infinity")
     return f
-
-
-def file_sha256(path: Path) -> str:
-    """Hex sha256 of a file, read in 1 MiB blocks."""
-    digest = hashlib.sha256()
-    with path.open("rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()

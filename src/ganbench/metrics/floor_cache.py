@@ -9,13 +9,13 @@ ignored and rewritten.
 
 from __future__ import annotations
 
-import hashlib
 import json
 from pathlib import Path
 from typing import Any
 
 from ganbench.config import DataConfig
 from ganbench.data import cache
+from ganbench.digests import json_digest
 
 # Bump when a metric's definition or the floors' recipe changes.
 FLOORS_VERSION = 3
@@ -44,8 +44,7 @@ def floor_key(
         "oracle": oracle.checksum,
         "inception": None if inception is None else inception.checksum,
     }
-    digest = hashlib.sha256(json.dumps(blob, sort_keys=True).encode()).hexdigest()
-    return f"{data.source}-{digest[:24]}"
+    return f"{data.source}-{json_digest(blob, 24)}"
 
 
 def _path(key: str, cache_dir: Any) -> Path:
@@ -73,7 +72,7 @@ def write_floors(key: str | None, floors: dict[str, Any], cache_dir: Any = None)
     """Store floors atomically; a read-only cache only costs the next call its time."""
     if key is None:
         return
-    from ganbench.training.checkpoint import atomic_write_text
+    from ganbench.atomic import atomic_write_text
 
     path = _path(key, cache_dir)
     try:

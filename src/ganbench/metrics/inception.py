@@ -23,8 +23,8 @@ from torch import nn
 from torch.nn import functional as F
 
 from ganbench.data.dataset import to_float
+from ganbench.digests import file_sha256
 from ganbench.errors import EvaluationError
-from ganbench.metrics.arrays import file_sha256
 
 INPUT_SIZE = 299
 FEATURE_DIM = 2048

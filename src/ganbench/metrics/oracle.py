@@ -15,7 +15,6 @@ every load and a damaged or mismatching file is retrained, never unpickled.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import warnings
@@ -27,13 +26,14 @@ from typing import Any
 import torch
 from safetensors.torch import load_file, save_file
 
+from ganbench.atomic import atomic_path
 from ganbench.config import DataConfig
 from ganbench.data import cache
 from ganbench.data.build import build_dataset
 from ganbench.data.catalogue import SOURCES, is_image_file
 from ganbench.data.dataset import DataSet, to_float
+from ganbench.digests import file_sha256, json_digest, sha256_hex
 from ganbench.errors import EvaluationError
-from ganbench.metrics.arrays import file_sha256
 from ganbench.metrics.oracle_net import (
     OracleNet,
     OracleTraining,
@@ -275,11 +275,11 @@ def _folder_digest(paths: Sequence[str | None]) -> str:
         for p in sorted(q for q in root.rglob("*") if is_image_file(q)):
             stat = p.stat()
             lines.append(f"{p.relative_to(root)}\t{stat.st_size}\t{stat.st_mtime_ns}")
-    return hashlib.sha256("\n".join(lines).encode()).hexdigest()
+    return sha256_hex("\n".join(lines))
 
 
 def _digest(value: Any) -> str:
-    return hashlib.sha256(json.dumps(value, sort_keys=True).encode()).hexdigest()
+    return json_digest(value)
 
 
 def load_oracle(
@@ -484,14 +484,12 @@ def _write(net: OracleNet, meta: dict[str, Any], weights: Path, record: Path) ->
     """Weights then record, each via a temporary file and a rename; returns the sha256."""
     weights.parent.mkdir(parents=True, exist_ok=True)
     suffix = f".tmp{os.getpid()}"
-    tmp_weights = weights.with_name(weights.name + suffix)
     state = {k: v.detach().cpu().contiguous() for k, v in net.state_dict().items()}
-    save_file(state, tmp_weights, metadata={"oracle": meta["key"]})
-    checksum = file_sha256(tmp_weights)
-    os.replace(tmp_weights, weights)
-    tmp_record = record.with_name(record.name + suffix)
-    tmp_record.write_text(json.dumps({**meta, "checksum": checksum}, indent=2))
-    os.replace(tmp_record, record)
+    with atomic_path(weights, suffix) as tmp_weights:
+        save_file(state, tmp_weights, metadata={"oracle": meta["key"]})
+        checksum = file_sha256(tmp_weights)
+    with atomic_path(record, suffix) as tmp_record:
+        tmp_record.write_text(json.dumps({**meta, "checksum": checksum}, indent=2))
     return checksum
 
 

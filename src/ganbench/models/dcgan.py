@@ -8,7 +8,6 @@ halve towards the image (``width_growth: double``, Radford 2015) or stay constan
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
 
 import torch
@@ -16,6 +15,12 @@ from torch import nn
 
 from ganbench.config import ModelConfig
 from ganbench.models.canvas import START_COVERAGE_BIAS, AlphaCanvas
+from ganbench.models.catalogue import (  # also importable from here, as before
+    stage_count,
+    stage_resolutions,
+    stage_widths,
+    start_resolution,
+)
 from ganbench.models.conditioning import (
     ClassStdDev,
     ConditionalBatchNorm2d,
@@ -36,32 +41,6 @@ from ganbench.models.layers import (
 )
 
 MINIBATCH_KERNEL_DIM = 16
-
-
-def start_resolution(image_size: int) -> int:
-    return 7 if image_size % 7 == 0 else 4
-
-
-def stage_count(image_size: int) -> int:
-    """Number of stride-2 stages between the start resolution and the image."""
-    start = start_resolution(image_size)
-    stages = math.log2(image_size / start)
-    if stages != int(stages) or stages < 1:
-        raise ValueError(f"image size {image_size} is not 4 or 7 times a power of two")
-    return int(stages)
-
-
-def stage_resolutions(image_size: int) -> list[int]:
-    """Inner feature-map sizes, coarsest first (where a self-attention block can sit)."""
-    start = start_resolution(image_size)
-    return [start * 2**i for i in range(stage_count(image_size))]
-
-
-def stage_widths(base: int, stages: int, growth: str, max_width: int) -> list[int]:
-    """Widths from the coarsest stage to the finest (the generator's order)."""
-    if growth == "constant":
-        return [min(base, max_width)] * stages
-    return [min(base * 2 ** (stages - 1 - i), max_width) for i in range(stages)]
 
 
 def _activation(kind: str, slope: float) -> nn.Module:

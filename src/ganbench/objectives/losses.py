@@ -3,7 +3,8 @@
 A loss is one object that knows its discriminator terms (real and fake separately, so they
 can be logged), its generator term, and any penalty or after-step constraint it needs
 (WGAN-GP's gradient penalty, WGAN's weight clipping). Adding a loss is one class with one
-``@LOSSES.register`` line, in this module or any module imported by ``objectives``.
+``@LOSSES.register`` line, in this module or a module in ``objectives/__init__.py``'s
+``_REGISTERING``, plus its name in ``objectives/catalogue.py`` (the config's list).
 
 Softplus forms are the numerically stable sigmoid cross-entropies:
 -log(sigmoid(l)) = softplus(-l) and -log(1 - sigmoid(l)) = softplus(l).

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import numpy as np
@@ -10,6 +9,7 @@ import torch
 from PIL import Image
 from torchvision.utils import make_grid
 
+from ganbench.atomic import atomic_path
 from ganbench.data.dataset import to_uint8
 
 
@@ -25,7 +25,6 @@ def grid_array(images: torch.Tensor, columns: int) -> np.ndarray:
 def save_grid(images: torch.Tensor, path: str | Path, columns: int = 8) -> Path:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    Image.fromarray(grid_array(images, columns)).save(tmp, format="PNG")
-    os.replace(tmp, path)
+    with atomic_path(path) as tmp:
+        Image.fromarray(grid_array(images, columns)).save(tmp, format="PNG")
     return path

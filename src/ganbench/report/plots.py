@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+from ganbench.atomic import atomic_path
 
 CURVES = {
     "losses.png": ("Losses", ["d_loss_real", "d_loss_fake", "g_loss"]),
@@ -54,9 +55,8 @@ def write_curves(
         ax.legend()
         fig.tight_layout()
         path = out_dir / filename
-        tmp = path.with_name(path.name + ".tmp")
-        fig.savefig(tmp, format="png", dpi=100)
-        plt.close(fig)
-        os.replace(tmp, path)
+        with atomic_path(path) as tmp:
+            fig.savefig(tmp, format="png", dpi=100)
+            plt.close(fig)
         written.append(path)
     return written

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import io
-import os
 from pathlib import Path
 
 import numpy as np
 import torch
+
+from ganbench.atomic import atomic_path
 
 
 def scatter_png(
@@ -47,9 +48,8 @@ def scatter_png(
 def save_scatter(png: bytes, path: str | Path) -> Path:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_bytes(png)
-    os.replace(tmp, path)
+    with atomic_path(path) as tmp:
+        tmp.write_bytes(png)
     return path
 
 

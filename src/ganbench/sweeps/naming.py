@@ -7,12 +7,12 @@ trials would share once made safe, gets a short hash of the exact settings inste
 
 from __future__ import annotations
 
-import hashlib
-import json
 import re
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from typing import Any
+
+from ganbench.digests import json_digest
 
 SEPARATOR = "__"
 MAX_LENGTH = 120
@@ -42,8 +42,7 @@ def settings_label(settings: Mapping[str, Any], separator: str = " ") -> str:
 
 
 def _digest(settings: Mapping[str, Any], seed: int) -> str:
-    blob = json.dumps([dict(settings), seed], sort_keys=True, default=str).encode()
-    return hashlib.sha256(blob).hexdigest()[:8]
+    return json_digest([dict(settings), seed], 8, default=str)
 
 
 def _safe(text: str) -> str:

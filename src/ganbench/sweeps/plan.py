@@ -7,8 +7,6 @@ is validated before anything runs; all invalid ones are reported together.
 
 from __future__ import annotations
 
-import hashlib
-import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -16,6 +14,7 @@ from typing import Any
 import yaml
 
 from ganbench.config import Config, load_config
+from ganbench.digests import json_digest
 from ganbench.errors import ConfigError
 from ganbench.sweeps.expand import Cell, baseline_cell, cells, trials
 from ganbench.sweeps.metrics import WALL_TIME, keys_of
@@ -63,12 +62,12 @@ def as_overrides(settings: dict[str, Any]) -> list[str]:
 def settings_digest(cfg: Config, evaluation: tuple[str, ...], n: int | None, seed: int) -> str:
     """What shapes a finished trial's numbers. Not: threads, device, logging and the budget
     (schedule.steps, max_minutes), so a sweep can move machines or be extended."""
-    tree = cfg.to_dict()
+    tree = cfg.identity()
     for key in ("threads", "device", "logging"):
         tree.pop(key)
     tree["schedule"].pop("steps")
     tree["sweep_evaluation"] = {"metrics": list(evaluation), "n": n, "seed": seed}
-    return hashlib.sha256(json.dumps(tree, sort_keys=True).encode()).hexdigest()[:16]
+    return json_digest(tree, 16)
 
 
 def build_plan(spec: SweepSpec, root: str | Path, threads: int) -> Plan:

@@ -14,8 +14,8 @@ import json
 from pathlib import Path
 from typing import Any
 
+from ganbench.atomic import atomic_write_text
 from ganbench.sweeps.plan import TrialTask
-from ganbench.training.checkpoint import atomic_write_text
 
 TRIAL_FILE = "trial.json"
 ATTEMPTS_FILE = "attempts.jsonl"

@@ -7,9 +7,9 @@ import json
 import math
 from typing import Any
 
+from ganbench.atomic import atomic_write_text
 from ganbench.sweeps.aggregate import aggregate
 from ganbench.sweeps.plan import Plan
-from ganbench.training.checkpoint import atomic_write_text
 
 REPORT_JSON = "report.json"
 REPORT_HTML = "report.html"

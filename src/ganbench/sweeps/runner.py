@@ -12,13 +12,13 @@ from typing import Any, TextIO
 
 import yaml
 
+from ganbench.atomic import atomic_write_text
 from ganbench.errors import ConfigError
 from ganbench.sweeps.failure import seed_failure
 from ganbench.sweeps.plan import Plan, TrialTask
 from ganbench.sweeps.progress import Progress
 from ganbench.sweeps.records import read_record, remove_record, trial_state
 from ganbench.sweeps.trial import BUSY, INTERRUPTED
-from ganbench.training.checkpoint import atomic_write_text
 
 SPEC_COPY = "sweep.yaml"
 

@@ -188,9 +188,9 @@ def _evaluate(run: Any, task: TrialTask) -> dict[str, float]:
     same real sample), writing eval.json beside it."""
     import torch
 
+    from ganbench.atomic import atomic_write_text
     from ganbench.metrics.evaluate import evaluate
     from ganbench.sampling import generate, load_run_generator, truncated_latent_batch
-    from ganbench.training.checkpoint import atomic_write_text
 
     generator, cfg, meta = load_run_generator(run)
     truncation = cfg.sampling.truncation

@@ -13,7 +13,6 @@ mapped onto format 2 on load.
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -21,6 +20,8 @@ import torch
 from safetensors import SafetensorError
 from safetensors.torch import load_file, save_file
 
+from ganbench.atomic import atomic_path, atomic_write_text
+from ganbench.atomic import atomic_write_bytes as atomic_write_bytes  # importable from here too
 from ganbench.errors import CheckpointError
 
 if TYPE_CHECKING:
@@ -39,19 +40,6 @@ _V1_PREFIXES = (
     ("rng.latent", "state.rng.latent"),
 )
 _V1_OPTIMISERS = {"generator": "g", "discriminator": "d"}
-
-
-def atomic_write_bytes(path: Path, data: bytes) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    with open(tmp, "wb") as handle:
-        handle.write(data)
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(tmp, path)
-
-
-def atomic_write_text(path: Path, text: str) -> None:
-    atomic_write_bytes(path, text.encode())
 
 
 def optimiser_to_flat(name: str, optimiser: torch.optim.Optimizer) -> tuple[dict, dict]:
@@ -92,10 +80,8 @@ REQUIRED_META = ("step", "config", "config_digest", "optimisers", "family")
 def save(stem: Path, tensors: dict[str, torch.Tensor], meta: dict[str, Any]) -> None:
     """Write ``stem.safetensors`` then ``stem.json``; the JSON appears only when both are whole."""
     contiguous = {k: v.detach().cpu().contiguous() for k, v in tensors.items()}
-    weights = stem.with_suffix(".safetensors")
-    tmp = weights.with_name(weights.name + ".tmp")
-    save_file(contiguous, str(tmp))
-    os.replace(tmp, weights)
+    with atomic_path(stem.with_suffix(".safetensors")) as tmp:
+        save_file(contiguous, str(tmp))
     atomic_write_text(stem.with_suffix(".json"), json.dumps({"format": FORMAT, **meta}, indent=1))
 
 

@@ -23,10 +23,10 @@ from typing import Any
 import yaml
 from safetensors import SafetensorError
 
+from ganbench.atomic import atomic_write_text
 from ganbench.config import Config, validate
 from ganbench.errors import CheckpointError, ConfigError
 from ganbench.training import checkpoint
-from ganbench.training.checkpoint import atomic_write_text
 
 _STEP_NAME = re.compile(r"step-(\d+)$")
 

@@ -82,7 +82,7 @@ class Trainer:
             print(f"data: {note}", file=sys.stderr)
         for note in cfg.advisories():
             print(f"config: {note}", file=sys.stderr)
-        self.family = build_family(cfg, self.device)
+        self.family = build_family(cfg, self.device, self.data)
         # Data batches per epoch; each step consumes the batches its family asks for.
         self.batches_per_epoch = self.data.steps_per_epoch(cfg.schedule.batch_size)
         per_step = self.family.data_needs(0).batches_per_step

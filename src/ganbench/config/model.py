@@ -1,0 +1,146 @@
+"""The model section: generator and discriminator architecture, and the named presets."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import Field, model_validator
+
+from ganbench.config.base import _Section
+
+MODEL_IMAGE_SIZES = (28, 32, 64)
+
+# Named layer stacks: a preset fills the model settings the user did not set.
+MODEL_PRESETS: dict[str, dict[str, Any]] = {
+    # Seed 000's fully convolutional stack: 256 channels throughout, LeakyReLU in both
+    # networks, batch norm after the activation (also after G's last layer), no biases.
+    "seed000": {
+        "g_width": 256,
+        "d_width": 256,
+        "width_growth": "constant",
+        "g_activation": "leaky_relu",
+        "norm_position": "after",
+        "d_first_norm": True,
+        "g_final_norm": True,
+        "d_final_activation": True,
+        "init": "normal",
+        "latent_dim": 100,
+        "g_output": "tanh",
+        "g_upsample": "transposed",
+    },
+    # Radford et al. 2015: channels halve towards the image, ReLU in G, LeakyReLU(0.2) in D,
+    # batch norm before the activation and not on D's first layer, N(0, 0.02) init.
+    "radford": {
+        "g_width": 64,
+        "d_width": 64,
+        "width_growth": "double",
+        "g_activation": "relu",
+        "norm_position": "before",
+        "d_first_norm": False,
+        "g_final_norm": False,
+        "d_final_activation": False,
+        "init": "normal",
+        "latent_dim": 100,
+        "g_output": "tanh",
+        "g_upsample": "transposed",
+    },
+}
+
+
+class ModelConfig(_Section):
+    """Generator and discriminator architecture."""
+
+    arch: Literal["dcgan", "mlp"] = "dcgan"
+    preset: Literal["none", "seed000", "radford"] = "none"
+    image_size: int | None = Field(None, description="defaults to data.image_size")
+    latent_dim: int = Field(100, ge=1)
+    latent_distribution: Literal["gaussian", "uniform"] = "gaussian"
+    conditioning: Literal["none", "additive", "embedding"] = "additive"
+    g_conditioning: Literal["additive", "embedding", "cbn"] | None = Field(
+        None,
+        description="how G takes the class (default: as conditioning; none when conditioning is "
+        "none); cbn: class-conditional batch norm",
+    )
+    d_conditioning: Literal["additive", "embedding", "projection"] | None = Field(
+        None,
+        description="how D takes the class (default: as conditioning; none when conditioning is "
+        "none); projection: Miyato and Koyama's class embedding times D's pooled features",
+    )
+    embedding_dim: int = Field(16, ge=1)
+    g_width: int = Field(32, ge=1)
+    d_width: int = Field(32, ge=1)
+    max_width: int = Field(512, ge=1)
+    width_growth: Literal["double", "constant"] = "double"
+    extra_layers: int = Field(0, ge=0, description="stride-1 3x3 conv layers per resolution")
+    g_output: Literal["tanh", "linear", "alpha"] = Field(
+        "tanh",
+        description="G's output: tanh; linear starting as a blank canvas of the data's "
+        "background colour (zero last layer, StyleGAN2-style linear toRGB; clamped when sampled); "
+        "alpha: ink of a free colour composited over the background by a coverage channel",
+    )
+    g_upsample: Literal["transposed", "nearest"] = Field(
+        "transposed",
+        description="G's upsampling: 4x4 stride-2 transposed conv, or nearest x2 then 3x3 conv "
+        "(no checkerboard, Odena et al. 2016)",
+    )
+    g_activation: Literal["relu", "leaky_relu"] = "leaky_relu"
+    leaky_slope: float = Field(0.2, ge=0.0, lt=1.0)
+    norm_position: Literal["before", "after"] = "before"
+    d_first_norm: bool = False
+    g_final_norm: bool = False
+    d_final_activation: bool = False
+    init: Literal["normal", "xavier", "kaiming", "orthogonal", "default"] = "normal"
+    mlp_hidden: int = Field(128, ge=1)
+    mlp_layers: int = Field(1, ge=1, description="hidden layers of the MLP networks")
+    # Normalisation and stabilisation knobs; their sources are in docs/tricks.md.
+    g_norm: Literal["batch", "pixel", "none"] = Field(
+        "batch", description="generator normalisation: batch norm, PGGAN pixel norm, or none"
+    )
+    d_norm: Literal["batch", "layer", "none"] = Field(
+        "batch", description="discriminator normalisation (WGAN-GP wants layer or none)"
+    )
+    spectral_norm: Literal["none", "d", "both"] = Field(
+        "none", description="spectral normalisation (Miyato et al. 2018) of D, or of D and G"
+    )
+    equalised_lr: bool = Field(False, description="PGGAN's equalised learning rate (dcgan)")
+    minibatch_std: bool = Field(False, description="PGGAN's minibatch stddev channel in D")
+    minibatch_std_groups: Literal["mixed", "class"] = Field(
+        "mixed",
+        description="minibatch stddev over groups of 4 mixed samples (PGGAN), or over the "
+        "samples of each class (conditional dcgan: sees one-image-per-class collapse)",
+    )
+    minibatch_discrimination: int = Field(
+        0, ge=0, description="kernels of Salimans et al.'s minibatch discrimination (0: off)"
+    )
+    pack: int = Field(1, ge=1, description="PacGAN: D judges this many samples jointly")
+    self_attention: int | None = Field(
+        None, description="resolution of a SAGAN self-attention block in G and D (dcgan)"
+    )
+    d_dropout: float = Field(0.0, ge=0.0, lt=1.0, description="dropout after D's activations")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _apply_preset(cls, values: Any) -> Any:
+        if isinstance(values, dict) and values.get("preset") in MODEL_PRESETS:
+            return {**MODEL_PRESETS[values["preset"]], **values}
+        return values
+
+    @model_validator(mode="before")
+    @classmethod
+    def _unconditional_has_no_sides(cls, values: Any) -> Any:
+        """``conditioning: none`` makes both networks unconditional, so a recipe's
+        ``g_conditioning``/``d_conditioning`` do not apply (``model.conditioning=none`` on the
+        command line is enough)."""
+        if isinstance(values, dict) and values.get("conditioning") == "none":
+            return {**values, "g_conditioning": None, "d_conditioning": None}
+        return values
+
+    @property
+    def g_condition(self) -> str:
+        """How G takes the class: none, additive, embedding or cbn."""
+        return self.g_conditioning or self.conditioning
+
+    @property
+    def d_condition(self) -> str:
+        """How D takes the class: none, additive, embedding or projection."""
+        return self.d_conditioning or self.conditioning
