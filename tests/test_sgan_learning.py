@@ -33,9 +33,7 @@ def test_sgan_beats_its_supervised_baseline_over_three_seeds(tmp_path):
         trainer = Trainer(cfg, RunDir.create(cfg))
         trainer.fit(cfg.schedule.steps)
         results.append(classifier_comparison(cfg, trainer.family.classifier, trainer.step))
-    summary = [
-        (r["classifier_accuracy"], r["supervised_baseline_accuracy"]) for r in results
-    ]
+    summary = [(r["classifier_accuracy"], r["supervised_baseline_accuracy"]) for r in results]
     gains = torch.tensor([r["gain"] for r in results])
     print("sgan, supervised-only:", summary)
     assert gains.mean() >= GAIN_BAR, summary

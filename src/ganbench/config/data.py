@@ -77,6 +77,11 @@ class DataConfig(_Section):
     split: Literal["train", "test"] = "train"
     path: str | None = Field(None, description="folder source: the image folder (domain A)")
     path_b: str | None = Field(None, description="folder source: an unpaired domain B")
+    translation: Literal["none", "colour", "geometry"] = Field(
+        "none",
+        description="shapes: a second, unpaired domain B with a known mapping from A (each "
+        "class to the next class's colour, or circles to squares), for translation families",
+    )
 
     @model_validator(mode="before")
     @classmethod
@@ -91,6 +96,12 @@ class DataConfig(_Section):
             raise ValueError(f"data.background channels must be 0..255, got {self.background}")
         if self.source == "shapes":
             self._check_shape_classes()
+            self._check_translation()
+        elif self.translation != "none":
+            raise ValueError(
+                f"data.translation draws a second domain of synthetic shapes; it does not apply "
+                f"to data.source={self.source} (unpaired folders: data.path and data.path_b)"
+            )
         elif self.classes is not None:
             if self.kind == "points" or self.source == "folder":
                 raise ValueError(
@@ -124,6 +135,21 @@ class DataConfig(_Section):
                 if value is not None and not Path(value).is_dir():
                     raise ValueError(f"data.{key}={value}: no such folder")
         return self
+
+    def _check_translation(self) -> None:
+        if self.translation == "colour" and (self.monochrome or len(self.class_names) < 2):
+            raise ValueError(
+                "data.translation=colour gives each class the next class's colour: it needs "
+                "two or more classes in colour (data.monochrome=false)"
+            )
+        if self.translation == "geometry":
+            others = [n for n in self.class_names if self.shape_spec(n).primitive != "circle"]
+            if others:
+                raise ValueError(
+                    f"data.translation=geometry turns circles into squares, but class "
+                    f"{others[0]!r} is not drawn with circles; use classes of circles (happy, "
+                    "filled)"
+                )
 
     def _check_shape_classes(self) -> None:
         clash = [c for c in self.custom_classes if c in BUILTIN_CLASSES]

@@ -20,6 +20,7 @@ from ganbench.config.schedule import (
 )
 from ganbench.digests import json_digest
 from ganbench.families.catalogue import FAMILY_NAMES, FAMILY_SECTIONS
+from ganbench.families.cyclegan_options import CycleGANOptions, cyclegan_conflicts
 from ganbench.families.sgan_options import SGANOptions, sgan_conflicts
 
 
@@ -53,6 +54,9 @@ class Config(_Section):
     evaluation: EvaluationConfig = Field(default_factory=EvaluationConfig)
     logging: LoggingConfig = Field(default_factory=LoggingConfig)
     sgan: SGANOptions = Field(default_factory=SGANOptions, description="family sgan's options")
+    cyclegan: CycleGANOptions = Field(
+        default_factory=CycleGANOptions, description="family cyclegan's options"
+    )
 
     @field_validator("family")
     @classmethod
@@ -118,8 +122,9 @@ class Config(_Section):
                     f"{keys} apply to family {section}, not {self.family}; set "
                     f"family={section} or remove them"
                 )
-        if self.family == "sgan":
-            problems += sgan_conflicts(self)
+        checks = {"sgan": sgan_conflicts, "cyclegan": cyclegan_conflicts}
+        if self.family in checks:
+            problems += checks[self.family](self)
         return problems
 
     def advisories(self) -> list[str]:

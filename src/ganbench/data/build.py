@@ -126,9 +126,17 @@ def _folders(cfg: DataConfig) -> tuple:
 
 
 def build_unpaired(cfg: DataConfig, seed: int) -> UnpairedImages:
-    """Domains A (``data.path``) and B (``data.path_b``) as independently sampled sets."""
+    """Domains A and B as independently sampled sets: two folders (``data.path``,
+    ``data.path_b``), or synthetic shapes with a known mapping (``data.translation``)."""
+    if cfg.source == "shapes" and cfg.translation != "none":
+        from ganbench.data.domains import build_shape_domains
+
+        return build_shape_domains(cfg, seed)
     if cfg.source != "folder" or cfg.path_b is None:
-        raise DataError("unpaired data needs data.source=folder, data.path=A and data.path_b=B")
+        raise DataError(
+            "unpaired data needs two domains: data.source=folder with data.path=A and "
+            "data.path_b=B, or data.source=shapes with data.translation=colour|geometry"
+        )
     size = cfg.image_size + cfg.crop_margin
     sets = []
     for path in (cfg.path, cfg.path_b):
@@ -136,7 +144,7 @@ def build_unpaired(cfg: DataConfig, seed: int) -> UnpairedImages:
         labels = torch.zeros(len(loaded.images), dtype=torch.long)
         sets.append(DataSet(loaded.images, labels, [Path(path).name], cfg.image_size,
                             flip=cfg.flip, notes=loaded.notes))  # fmt: skip
-    return UnpairedImages(*sets)
+    return UnpairedImages(*sets, notes=sets[0].notes + sets[1].notes)
 
 
 def _points(cfg: DataConfig, seed: int) -> DataSet | StreamSet:

@@ -111,7 +111,7 @@ SOURCES: dict[str, SourceInfo] = {
         "image",
         (*_IMAGE_COMMON, "custom_classes", "colours", "colour_scheme", "background",
          "monochrome", "colour_jitter", "noise_std", "antialias", "stream", "workers",
-         "cache", "cache_dir"),
+         "cache", "cache_dir", "translation"),
         True,
     ),
     "ring": SourceInfo(

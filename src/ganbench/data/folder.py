@@ -8,8 +8,9 @@ A and B make an unpaired pair for translation (:class:`UnpairedImages`).
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -93,7 +94,27 @@ class UnpairedImages:
     a: DataSet
     b: DataSet
 
+    notes: list[str] = field(default_factory=list)
+
+    def __len__(self) -> int:
+        return max(len(self.a), len(self.b))
+
+    @property
+    def class_names(self) -> list[str]:
+        return ["A", "B"]
+
+    def steps_per_epoch(self, batch_size: int) -> int:
+        """An epoch is a pass over the larger domain (CycleGAN's convention)."""
+        self.a.steps_per_epoch(batch_size), self.b.steps_per_epoch(batch_size)  # size checks
+        return len(self) // batch_size
+
     def batch(self, step: int, batch_size: int, seed: int) -> tuple[torch.Tensor, torch.Tensor]:
         images_a, _ = self.a.batch(step, batch_size, seed)
         images_b, _ = self.b.batch(step, batch_size, seed + 1)
         return images_a, images_b
+
+    def batches(self, start: int, batch_size: int, seed: int) -> Iterator[tuple[torch.Tensor, ...]]:
+        step = start
+        while True:
+            yield self.batch(step, batch_size, seed)
+            step += 1

@@ -41,6 +41,10 @@ class Family(ABC):
     """
 
     name: ClassVar[str]
+    # What a training step reads: one labelled set, or two unpaired domains (A, B) per batch.
+    layout: ClassVar[str] = "labelled"
+    # Whether the sampler maps noise to samples (grids, generate and evaluate draw from z).
+    samples_from_noise: ClassVar[bool] = True
 
     def __init__(self, cfg: Config, device: torch.device, data: DataSet | StreamSet | None = None):
         """``data``: the training set, when training (a family that only samples, for
@@ -83,6 +87,13 @@ class Family(ABC):
         """The network samples are drawn from, ``(z, labels) -> samples``: grids,
         ``generate`` and ``evaluate`` all use it. ``averaged``: an averaged copy (EMA) where
         the family keeps one."""
+
+    @torch.no_grad()
+    def grid_images(self, z: torch.Tensor, labels: torch.Tensor | None) -> tuple[torch.Tensor, int]:
+        """The images of a sample grid for the trainer's fixed latents, and images per row."""
+        from ganbench.sampling import generate
+
+        return generate(self.sampler(), z, labels), 8
 
     def sampler_weights(self, averaged: bool = True) -> str:
         """Which weights :meth:`sampler` returns, for the record (e.g. ``ema``)."""

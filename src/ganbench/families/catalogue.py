@@ -8,8 +8,9 @@ from __future__ import annotations
 FAMILIES: dict[str, tuple[str, str]] = {
     "gan": ("ganbench.families.gan", "GANFamily"),
     "sgan": ("ganbench.families.sgan", "SGANFamily"),
+    "cyclegan": ("ganbench.families.cyclegan", "CycleGANFamily"),
 }
 
 FAMILY_NAMES = tuple(FAMILIES)
 # Families with their own config section (named after the family), validated by the family.
-FAMILY_SECTIONS = ("sgan",)
+FAMILY_SECTIONS = ("sgan", "cyclegan")

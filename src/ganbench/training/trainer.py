@@ -18,9 +18,9 @@ import torch
 
 from ganbench import __version__
 from ganbench.config import Config, config_differences
-from ganbench.data.build import build_dataset
+from ganbench.data.build import build_dataset, build_unpaired
 from ganbench.errors import CheckpointError, ConfigError, TrainingDiverged
-from ganbench.families.build import build_family
+from ganbench.families.build import build_family, family_class
 from ganbench.report.grid import grid_array, save_grid
 from ganbench.report.plots import write_curves
 from ganbench.report.scatter import png_array, save_scatter, scatter_png
@@ -77,7 +77,10 @@ class Trainer:
         if cfg.threads:
             torch.set_num_threads(cfg.threads)
         self.device = resolve_device(cfg.device)
-        self.data = build_dataset(cfg.data, cfg.seed)
+        if family_class(cfg.family).layout == "unpaired":
+            self.data = build_unpaired(cfg.data, cfg.seed)
+        else:
+            self.data = build_dataset(cfg.data, cfg.seed)
         for note in self.data.notes:
             print(f"data: {note}", file=sys.stderr)
         for note in cfg.advisories():
@@ -92,7 +95,8 @@ class Trainer:
         self.real_points: torch.Tensor | None = None
         self._evaluation_failed = False
         self._oracle = None
-        if cfg.evaluation.every and cfg.data.kind == "image":
+        noise = self.family.samples_from_noise
+        if cfg.evaluation.every and cfg.data.kind == "image" and noise:
             from ganbench.metrics.oracle import load_oracle
 
             self._oracle = load_oracle(cfg.data)  # once per run; a weak oracle is refused here
@@ -157,7 +161,7 @@ class Trainer:
                 group["lr"] = self.family.base_lrs[name] * factor
 
     def write_samples(self, logger: RunLogger) -> Path:
-        images = generate(self.sampling_generator, self.grid_z, self.grid_labels)
+        images, per_row = self.family.grid_images(self.grid_z, self.grid_labels)
         epoch = self.epoch
         stem = self.run.samples_dir / f"step-{self.step:07d}-epoch-{epoch:03d}.png"
         if self.cfg.data.kind == "points":
@@ -168,8 +172,8 @@ class Trainer:
             png = scatter_png(images, self.real_points, self.data.centres, title)
             logger.image("samples", png_array(png), self.step)
             return save_scatter(png, stem)
-        path = save_grid(images, stem)
-        logger.image("samples", grid_array(images, 8), self.step)
+        path = save_grid(images, stem, per_row)
+        logger.image("samples", grid_array(images, per_row), self.step)
         return path
 
     def evaluate(self, logger: RunLogger) -> None:
@@ -258,7 +262,12 @@ class Trainer:
                     if self.step % samples_every == 0:
                         self.write_samples(logger)
                     every = cfg.evaluation.every
-                    if every and self.step % every == 0 and not self._evaluation_failed:
+                    if (
+                        every
+                        and self.step % every == 0
+                        and not self._evaluation_failed
+                        and self.family.samples_from_noise
+                    ):
                         self.evaluate(logger)
                     if self.step % log_cfg.checkpoint_every == 0:
                         if count:  # every step since the last metrics line, not only this one
