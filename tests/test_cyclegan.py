@@ -111,8 +111,9 @@ def test_cyclegan_settings_are_checked(tmp_path, overrides, message):
 def test_scores_are_perfect_on_the_truth_and_floors_are_not(tmp_path):
     cfg = _config(tmp_path)
     a, b = counterparts(cfg.data, 32, 3)
-    labels = torch.arange(32) % 4
-    colours = torch.tensor([c.colour for c in shapes_drawer(cfg.data).classes]).roll(-1, 0)
+    classes = shapes_drawer(cfg.data).classes
+    labels = torch.arange(32) % len(classes)
+    colours = torch.tensor([c.colour for c in classes]).roll(-1, 0)
     background = torch.tensor(cfg.data.background, dtype=torch.float32)
     perfect = scores(b, b, labels, colours, background)
     assert perfect == {"iou": 1.0, "masked_l1": 0.0, "colour_accuracy": 1.0}

@@ -41,7 +41,7 @@ def _split_source(args: list[str]) -> tuple[str | None, list[str]]:
     return None, args
 
 
-def _print_run_summary(run_path: Path, result, steps_target: int) -> None:
+def _print_run_summary(run_path: Path, result, steps_target: int, noise: bool = True) -> None:
     where = str(run_path)
     if result.interrupted:
         print(f"\nstopped at step {result.end_step}; checkpoint written.")
@@ -55,7 +55,11 @@ def _print_run_summary(run_path: Path, result, steps_target: int) -> None:
     print(f"  samples:      {where}/samples/   curves: {where}/plots/")
     print(f"  metrics:      {where}/metrics.jsonl")
     print("next:")
-    print(f"  ganbench generate {where} --n 64 --out {where}/generated.png")
+    if noise:
+        print(f"  ganbench generate {where} --n 64 --out {where}/generated.png")
+    else:
+        print(f"  ganbench translate {where} --input synthetic --out {where}/translated")
+    print(f"  ganbench evaluate {where}")
     print(f"  ganbench resume {where} --steps {result.end_step * 2}")
     print(f"  tensorboard --logdir {where}/events")
 
@@ -79,7 +83,7 @@ def cmd_train(ns: argparse.Namespace) -> int:
         raise
     print(f"run directory: {run.path}")
     result = trainer.fit(cfg.schedule.steps)
-    _print_run_summary(run.path, result, cfg.schedule.steps)
+    _print_run_summary(run.path, result, cfg.schedule.steps, trainer.family.samples_from_noise)
     return 130 if result.interrupted else 0
 
 
@@ -110,7 +114,7 @@ def cmd_resume(ns: argparse.Namespace) -> int:
     run.write_config(cfg)
     print(f"resuming {run.path} from step {step} to {cfg.schedule.steps}")
     result = trainer.fit(cfg.schedule.steps)
-    _print_run_summary(run.path, result, cfg.schedule.steps)
+    _print_run_summary(run.path, result, cfg.schedule.steps, trainer.family.samples_from_noise)
     return 130 if result.interrupted else 0
 
 
