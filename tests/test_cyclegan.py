@@ -165,3 +165,24 @@ def test_cyclegan_trains_resumes_exactly_translates_and_evaluates(tmp_path, caps
     for key in ("a2b", "b2a", "floor_identity", "floor_random_b"):
         assert set(result[key]) == {"iou", "masked_l1", "colour_accuracy"}
     assert result["steganography_ratio"] > 0
+
+
+def test_frechet_baselines_tell_the_domains_apart(tmp_path, monkeypatch):
+    """Seed 004's baselines, here in a small stand-in feature space (mean colour and its
+    spread), since the real oracle takes a minute to train: A vs A and B vs B stay small,
+    A vs B does not, and the identity map scores like A vs B."""
+    from ganbench.metrics import oracle, translation
+
+    class MeanColour:
+        def features(self, images):
+            x = images.float()
+            return torch.cat([x.mean((2, 3)), x.std((2, 3))], 1)
+
+    monkeypatch.setattr(oracle, "load_oracle", lambda data: MeanColour())
+    cfg = _config(tmp_path)
+    identity = torch.nn.Conv2d(3, 3, 1, bias=False)
+    with torch.no_grad():
+        identity.weight.copy_(torch.eye(3).view(3, 3, 1, 1))
+    fd = translation.frechet_baselines(cfg, identity, n=128)
+    assert fd["a_vs_a"] < 0.2 * fd["a_vs_b"] and fd["b_vs_b"] < 0.2 * fd["a_vs_b"]
+    assert fd["translated_vs_b"] > 0.5 * fd["a_vs_b"]

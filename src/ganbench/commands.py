@@ -107,7 +107,7 @@ def cmd_evaluate(ns: argparse.Namespace) -> int:
         result = evaluate(draw, cfg.data, metrics, ns.n, ns.seed, inception=inception)
     else:
         result = {"samples": 0, "metrics": {}, "floors": {}}
-    measured = family.evaluate(meta["step"])
+    measured = family.evaluate(meta["step"], metrics)
     if measured:
         result["family"] = {"name": family.name, **measured}
     result.update(

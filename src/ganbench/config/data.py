@@ -27,10 +27,7 @@ class DataConfig(_Section):
     """What the discriminator sees as real. ``ganbench data list`` shows which source reads
     which setting."""
 
-    source: Literal[
-        "shapes", "ring", "grid", "curve", "digits", "stacked_digits",
-        "mnist", "fashion_mnist", "cifar10", "folder",
-    ] = "shapes"  # fmt: skip
+    source: Literal[tuple(SOURCES)] = "shapes"  # type: ignore[valid-type]  (the catalogue's names)
     classes: list[str] | None = Field(
         None,
         min_length=1,

@@ -21,7 +21,11 @@ from ganbench.data.toys import DEFAULT_STD, grid_centres, ring_centres
 from ganbench.errors import DataError
 
 # Settings that only change how a set is visited, not what is in it.
-_VISIT_ONLY = {"sampler", "group_size", "flip", "stream", "workers", "cache", "cache_dir"}
+# Settings that do not change what a fixed shapes set holds (the cache key leaves them out;
+# data.translation draws a second domain beside it, built elsewhere).
+_VISIT_ONLY = {
+    "sampler", "group_size", "flip", "stream", "workers", "cache", "cache_dir", "translation",
+}  # fmt: skip
 
 
 def shape_style(cfg: DataConfig) -> ShapeStyle:

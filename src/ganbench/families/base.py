@@ -99,7 +99,8 @@ class Family(ABC):
         """Which weights :meth:`sampler` returns, for the record (e.g. ``ema``)."""
         return "generator"
 
-    def evaluate(self, step: int) -> dict[str, Any]:
+    def evaluate(self, step: int, metrics: Sequence[str] | None = None) -> dict[str, Any]:
         """Measurements only this family can make (``ganbench evaluate`` adds them under
-        ``family``); ``step`` is the checkpoint's step."""
+        ``family``); ``step`` is the checkpoint's step, ``metrics`` what the user asked for
+        with ``--metrics`` (None: the defaults)."""
         return {}

@@ -196,7 +196,10 @@ class CycleGANFamily(Family):
                 m.train(mode)
         return torch.cat(rows).clamp(-1, 1).cpu(), len(a)
 
-    def evaluate(self, step: int) -> dict[str, Any]:
+    def evaluate(self, step: int, metrics: Sequence[str] | None = None) -> dict[str, Any]:
+        """Translation scores against the truth; seed 004's Fréchet baselines with
+        ``--metrics fd`` (they train the data's oracle on first use)."""
         from ganbench.metrics.translation import translation_metrics
 
-        return translation_metrics(self.cfg, self.g_ab, self.g_ba)
+        fd = metrics is not None and "fd" in metrics
+        return translation_metrics(self.cfg, self.g_ab, self.g_ba, fd=fd)

@@ -185,7 +185,7 @@ class SGANFamily(Family):
     def sampler(self, averaged: bool = True) -> nn.Module:
         return self.generator
 
-    def evaluate(self, step: int) -> dict[str, Any]:
+    def evaluate(self, step: int, metrics: Sequence[str] | None = None) -> dict[str, Any]:
         """D's accuracy on the held-out split beside the supervised-only baseline."""
         from ganbench.families.sgan_baseline import classifier_comparison
 

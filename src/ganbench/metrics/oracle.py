@@ -81,7 +81,7 @@ FOLDER_HELD_OUT = 0.2
 # and shares (the oracle draws its own balanced sets) and the split (it uses both).
 _NOT_CONTENT = {
     "sampler", "group_size", "flip", "crop_margin", "stream", "workers", "cache", "cache_dir",
-    "size", "proportions", "split",
+    "size", "proportions", "split", "translation",
 }  # fmt: skip
 
 

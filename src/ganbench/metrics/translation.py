@@ -14,6 +14,11 @@ For held-out A images a and their true B counterparts b* (:mod:`ganbench.data.do
 
 The same scores are given for B -> A (F(b*) against a), and for two floors: the identity map
 (a itself as the translation) and a random B image (another held-out b*).
+
+With ``fd`` asked for, seed 004's Fréchet baselines too, in the feature space of the data's
+oracle (trained on domain A's classes; FD-<source>, not FID): A against another draw of A,
+B against B, A against B, and G(A) against B. A translation is good when G(A) vs B comes
+near B vs B and far below A vs B.
 """
 
 from __future__ import annotations
@@ -28,6 +33,7 @@ from ganbench.data.build import shapes_drawer
 from ganbench.data.dataset import to_float, to_uint8
 from ganbench.data.domains import counterparts, held_out_seed
 from ganbench.errors import EvaluationError
+from ganbench.seeding import derive_seed
 
 HELD_OUT = 256
 INK_FRACTION = 0.25
@@ -79,10 +85,32 @@ def _translate(net: nn.Module, images: torch.Tensor) -> torch.Tensor:
     return to_uint8(torch.cat(out).clamp(-1, 1))
 
 
+def frechet_baselines(cfg: Config, g_ab: nn.Module, n: int = HELD_OUT) -> dict[str, float]:
+    """Seed 004's four Fréchet distances in the oracle's feature space."""
+    from ganbench.metrics.frechet import frechet_distance
+    from ganbench.metrics.oracle import load_oracle
+
+    oracle = load_oracle(cfg.data)
+    a, b = counterparts(cfg.data, n, held_out_seed(cfg.seed))
+    a2, b2 = counterparts(cfg.data, n, derive_seed(cfg.seed, "translation-second-draw"))
+    features = {
+        name: oracle.features(images)
+        for name, images in (("a", a), ("a2", a2), ("b", b), ("b2", b2))
+    }
+    translated = oracle.features(_translate(g_ab, a))
+    return {
+        "a_vs_a": frechet_distance(features["a"], features["a2"]),
+        "b_vs_b": frechet_distance(features["b"], features["b2"]),
+        "a_vs_b": frechet_distance(features["a"], features["b2"]),
+        "translated_vs_b": frechet_distance(translated, features["b2"]),
+    }
+
+
 def translation_metrics(
-    cfg: Config, g_ab: nn.Module, g_ba: nn.Module, n: int = HELD_OUT
+    cfg: Config, g_ab: nn.Module, g_ba: nn.Module, n: int = HELD_OUT, fd: bool = False
 ) -> dict[str, Any]:
-    """Every score above for ``n`` held-out pairs, with the floors."""
+    """Every score above for ``n`` held-out pairs, with the floors (and the Fréchet
+    baselines with ``fd``)."""
     data = cfg.data
     if data.source != "shapes" or data.translation == "none":
         raise EvaluationError(
@@ -102,7 +130,7 @@ def translation_metrics(
     a_to_b = scores(fake_b, b_true, labels, colours_b, background)
     l1 = lambda x, y: float((x.float() - y.float()).abs().mean() / 255)  # noqa: E731
     from_truth, from_own = l1(fake_a, a), l1(rebuilt_from_fake, a)
-    return {
+    result: dict[str, Any] = {
         "a2b": a_to_b,
         "b2a": scores(fake_a, a, labels, colours_a, background),
         "floor_identity": scores(a, b_true, labels, colours_b, background),
@@ -111,3 +139,6 @@ def translation_metrics(
         "reconstruction_l1": from_own,
         "held_out_pairs": n,
     }
+    if fd:
+        result["frechet"] = frechet_baselines(cfg, g_ab, n)
+    return result
