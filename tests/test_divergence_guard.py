@@ -1,6 +1,8 @@
 """Divergence never poisons a checkpoint: NaN between metrics lines is caught before a save,
 and non-finite weights are never written."""
 
+import json
+
 import pytest
 import torch
 
@@ -44,3 +46,49 @@ def test_non_finite_weights_are_never_saved(tiny):
     with pytest.raises(TrainingDiverged, match="no checkpoint was written"):
         trainer.save_checkpoint()
     assert trainer.run.checkpoint_steps() == saved
+
+
+def _inject(trainer, bad_steps, value=float("nan"), once=True):
+    """Make the step's g_loss ``value`` at ``bad_steps`` (the first time each is reached)."""
+    update, seen = trainer.family.train_step, set()
+
+    def step(batches, at):
+        stats = update(batches, at)
+        if at in bad_steps and (not once or at not in seen):
+            seen.add(at)
+            stats["g_loss"] = torch.tensor(value)
+        return stats
+
+    trainer.family.train_step = step
+
+
+def test_a_divergence_rolls_back_to_the_last_checkpoint_and_goes_on_slower(tiny):
+    trainer = _trainer(tiny, "logging.log_every=1", "logging.checkpoint_every=2")
+    _inject(trainer, {4})  # the fifth step diverges once
+    trainer.fit(8)
+    assert trainer.step == 8
+    notes = [json.loads(line) for line in (trainer.run.path / "rollbacks.jsonl").open()]
+    assert len(notes) == 1 and notes[0]["rolled_back_to"] == 4 and notes[0]["lr_scale"] == 0.5
+    records = trainer.run.read_metrics()
+    assert [r["step"] for r in records] == list(range(1, 9))  # the diverged line is gone
+    assert records[3]["lr_g"] == 2 * records[4]["lr_g"]
+    _, meta = trainer.run.load_checkpoint()
+    assert meta["lr_scale"] == 0.5
+    resumed = Trainer(trainer.cfg, trainer.run)
+    resumed.restore()
+    assert resumed.lr_scale == 0.5  # a resume keeps the lowered rates
+
+
+def test_a_divergence_that_persists_gives_up_after_the_rollbacks(tiny):
+    trainer = _trainer(tiny, "logging.log_every=1", "logging.checkpoint_every=2")
+    _inject(trainer, {4}, once=False)
+    with pytest.raises(TrainingDiverged, match=r"gave up after 2 rollbacks, learning rates x0\.25"):
+        trainer.fit(8)
+    assert trainer.run.checkpoint_steps() == [2, 4]
+
+
+def test_an_exploding_loss_counts_as_divergence(tiny):
+    trainer = _trainer(tiny, "logging.log_every=1", "schedule.rollbacks=0")
+    _inject(trainer, {1}, value=2.4e14)
+    with pytest.raises(TrainingDiverged, match=r"g_loss passed \+-1e\+08, at 2.4e\+14 by step 2"):
+        trainer.fit(4)

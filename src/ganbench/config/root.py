@@ -32,6 +32,16 @@ def _family_names() -> tuple[str, ...]:
     return ganbench.config.FAMILY_NAMES
 
 
+# Keys added after run digests were first stored, with their defaults: (section, key).
+LATER_DEFAULTS: dict[tuple[str | None, str], Any] = {
+    (None, "family"): "gan",
+    ("data", "translation"): "none",
+    ("schedule", "rollbacks"): 2,
+    ("schedule", "rollback_lr_factor"): 0.5,
+    ("schedule", "loss_limit"): 1e8,
+}
+
+
 class Config(_Section):
     """One run, fully described."""
 
@@ -150,11 +160,13 @@ class Config(_Section):
         return tree
 
     def identity(self) -> dict[str, Any]:
-        """:meth:`to_dict` without the default family's name, so that configs written
-        before families existed keep their digests (checkpoints, sweep records)."""
+        """:meth:`to_dict` without the keys added since digests were first stored, while they
+        hold their defaults, so that older runs and sweep records keep their digests."""
         tree = self.to_dict()
-        if tree["family"] == "gan":
-            tree.pop("family")
+        for (section, key), default in LATER_DEFAULTS.items():
+            holder = tree if section is None else tree[section]
+            if holder.get(key) == default:
+                holder.pop(key)
         return tree
 
     def to_yaml(self) -> str:

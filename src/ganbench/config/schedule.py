@@ -44,6 +44,18 @@ class ScheduleConfig(_Section):
         description="the EMA generator's batch-norm statistics: recomputed for its averaged "
         "weights on fixed latents before it is sampled or saved, or copied from G",
     )
+    rollbacks: int = Field(
+        2,
+        ge=0,
+        description="on divergence, reload the last checkpoint and go on with lower learning "
+        "rates this many times before stopping (0: stop at once)",
+    )
+    rollback_lr_factor: float = Field(
+        0.5, gt=0, lt=1, description="learning rates are multiplied by this at each rollback"
+    )
+    loss_limit: float = Field(
+        1e8, gt=0, description="a headline loss beyond +-this counts as divergence, as NaN does"
+    )
 
 
 class SamplingConfig(_Section):

@@ -6,7 +6,6 @@ The only place that orders steps.
 from __future__ import annotations
 
 import contextlib
-import math
 import signal
 import sys
 import time
@@ -27,6 +26,12 @@ from ganbench.report.scatter import png_array, save_scatter, scatter_png
 from ganbench.sampling import fixed_grid_latents, generate, latent_batch
 from ganbench.seeding import derive_seed
 from ganbench.training import checkpoint
+from ganbench.training.divergence import (
+    ROLLBACK_LOG,
+    check_finite,
+    log_rollback,
+    refuse_non_finite,
+)
 from ganbench.training.logger import RunLogger
 from ganbench.training.rundir import RunDir
 
@@ -91,6 +96,8 @@ class Trainer:
         per_step = self.family.data_needs(0).batches_per_step
         self.steps_per_epoch = max(1, self.batches_per_epoch // per_step)
         self.step = 0
+        self.lr_scale = 1.0  # lowered by each rollback after a divergence
+        self.rollbacks_done = 0
         self.grid_z, self.grid_labels = fixed_grid_latents(cfg)
         self.real_points: torch.Tensor | None = None
         self._evaluation_failed = False
@@ -106,11 +113,12 @@ class Trainer:
     def save_checkpoint(self) -> Path:
         tensors, family_meta = checkpoint.family_tensors(self.family)
         tensors["rng.torch"] = torch.get_rng_state()
-        _refuse_non_finite(tensors, self.step, self.run)
+        refuse_non_finite(tensors, self.step, self.run)
         meta = {
             "step": self.step,
             "epoch": self.epoch,
             "config_digest": self.cfg.digest(),
+            "lr_scale": self.lr_scale,
             **family_meta,
             "config": self.cfg.to_dict(),
             "ganbench_version": __version__,
@@ -136,6 +144,7 @@ class Trainer:
                 f"the checkpoint does not fit the model built from the config: {exc}"
             ) from None
         torch.set_rng_state(tensors["rng.torch"])
+        self.lr_scale = float(meta.get("lr_scale", 1.0))
         self.step = int(meta["step"])
         self.run.truncate_metrics(self.step)
         return self.step
@@ -158,7 +167,7 @@ class Trainer:
         factor = lr_factor(self.step, opt.lr_decay, opt.lr_decay_start, self.cfg.schedule.steps)
         for name, optimiser in self.family.optimisers.items():
             for group in optimiser.param_groups:
-                group["lr"] = self.family.base_lrs[name] * factor
+                group["lr"] = self.family.base_lrs[name] * factor * self.lr_scale
 
     def write_samples(self, logger: RunLogger) -> Path:
         images, per_row = self.family.grid_images(self.grid_z, self.grid_labels)
@@ -211,7 +220,35 @@ class Trainer:
         return record
 
     def _check_finite(self, record: dict) -> None:
-        check_finite(record, self.family.headline(), self.run)
+        check_finite(record, self.family.headline(), self.run, self.cfg.schedule.loss_limit)
+
+    def _roll_back(self, diverged: TrainingDiverged) -> bool:
+        """After a divergence: reload the newest checkpoint (every saved one is finite) and
+        lower the learning rates, at most ``schedule.rollbacks`` times. False: give up."""
+        sched = self.cfg.schedule
+        if self.rollbacks_done >= sched.rollbacks or not self.run.checkpoint_steps():
+            return False
+        self.rollbacks_done += 1
+        failed_at, scale = self.step, self.lr_scale
+        step = self.restore(force=True)  # the checkpoint's own scale is not lower than ours
+        self.lr_scale = scale * sched.rollback_lr_factor
+        note = {
+            "step": failed_at,
+            "rolled_back_to": step,
+            "lr_scale": self.lr_scale,
+            "rollback": self.rollbacks_done,
+            "of": sched.rollbacks,
+            "reason": str(diverged).split("; ")[0],
+            "time": time.time(),
+        }
+        log_rollback(self.run, note)
+        print(
+            f"\ndivergence by step {failed_at} ({note['reason']}): rolled back to step {step}, "
+            f"learning rates x{self.lr_scale:g} (rollback {self.rollbacks_done} of "
+            f"{sched.rollbacks}; logged in {ROLLBACK_LOG})",
+            file=sys.stderr,
+        )
+        return True
 
     def _postfix(self, record: dict) -> str:
         return (
@@ -241,42 +278,58 @@ class Trainer:
                 per_step = self.family.data_needs(self.step).batches_per_step
                 batches = self.data.batches(self.step * per_step, batch_size, cfg.seed)
                 while self.step < until_step and not stop["stop"]:
-                    self.set_learning_rates()
-                    needs = self.family.data_needs(self.step)
-                    real_batches = [
-                        tuple(t.to(self.device) for t in next(batches))
-                        for _ in range(needs.batches_per_step)
-                    ]
-                    stats = self.family.train_step(real_batches, self.step)
-                    self.step += 1
-                    last_saved = None
-                    for key, value in stats.items():
-                        sums[key] = sums[key] + value if key in sums else value.clone()
-                    count += 1
-                    if self.step % log_cfg.log_every == 0 or self.step == until_step:
-                        record = self._record(sums, count, time.perf_counter() - window_start)
-                        self._check_finite(record)
-                        logger.scalars(record)
-                        bar.set_postfix_str(self._postfix(record), refresh=False)
+                    try:
+                        self.set_learning_rates()
+                        needs = self.family.data_needs(self.step)
+                        real_batches = [
+                            tuple(t.to(self.device) for t in next(batches))
+                            for _ in range(needs.batches_per_step)
+                        ]
+                        stats = self.family.train_step(real_batches, self.step)
+                        self.step += 1
+                        last_saved = None
+                        for key, value in stats.items():
+                            sums[key] = sums[key] + value if key in sums else value.clone()
+                        count += 1
+                        if self.step % log_cfg.log_every == 0 or self.step == until_step:
+                            record = self._record(sums, count, time.perf_counter() - window_start)
+                            self._check_finite(record)
+                            logger.scalars(record)
+                            bar.set_postfix_str(self._postfix(record), refresh=False)
+                            sums, count, window_start = {}, 0, time.perf_counter()
+                        if self.step % samples_every == 0:
+                            self.write_samples(logger)
+                        every = cfg.evaluation.every
+                        if (
+                            every
+                            and self.step % every == 0
+                            and not self._evaluation_failed
+                            and self.family.samples_from_noise
+                        ):
+                            self.evaluate(logger)
+                        if self.step % log_cfg.checkpoint_every == 0:
+                            if count:  # every step since the last metrics line, not only this one
+                                self._check_finite(self._record(sums, count, 1.0))
+                            last_saved = self.save_checkpoint()
+                        bar.update(1)
+                        if max_seconds is not None and time.perf_counter() - started >= max_seconds:
+                            time_capped = True
+                            break
+                    except TrainingDiverged as diverged:
+                        if not self._roll_back(diverged):
+                            if self.rollbacks_done:
+                                raise TrainingDiverged(
+                                    f"{diverged} (gave up after {self.rollbacks_done} "
+                                    f"rollbacks, learning rates x{self.lr_scale:g})"
+                                ) from None
+                            raise
+                        batches.close()
+                        per_step = self.family.data_needs(self.step).batches_per_step
+                        batches = self.data.batches(self.step * per_step, batch_size, cfg.seed)
                         sums, count, window_start = {}, 0, time.perf_counter()
-                    if self.step % samples_every == 0:
-                        self.write_samples(logger)
-                    every = cfg.evaluation.every
-                    if (
-                        every
-                        and self.step % every == 0
-                        and not self._evaluation_failed
-                        and self.family.samples_from_noise
-                    ):
-                        self.evaluate(logger)
-                    if self.step % log_cfg.checkpoint_every == 0:
-                        if count:  # every step since the last metrics line, not only this one
-                            self._check_finite(self._record(sums, count, 1.0))
-                        last_saved = self.save_checkpoint()
-                    bar.update(1)
-                    if max_seconds is not None and time.perf_counter() - started >= max_seconds:
-                        time_capped = True
-                        break
+                        last_saved = None
+                        bar.n = self.step
+                        bar.refresh()
                 interrupted = stop["stop"] or time_capped
             # Only a loop that ended between steps leaves a state worth saving; after a crash
             # the last periodic checkpoint stands.
@@ -322,36 +375,6 @@ def _config_differences(saved: dict, current: Config) -> list[str]:
             f"the checkpoint's config is no longer valid ({exc}); start a new run"
         ) from None
     return [] if old.digest() == current.digest() else config_differences(old, current)
-
-
-def check_finite(record: dict, keys: tuple[str, ...], run: RunDir) -> None:
-    bad = [k for k in keys if k in record and not math.isfinite(record[k])]
-    if bad:
-        steps = run.checkpoint_steps()
-        kept = (
-            f"the last good checkpoint is step {steps[-1]}" if steps else "no checkpoint was kept"
-        )
-        raise TrainingDiverged(
-            f"{', '.join(bad)} became {record[bad[0]]} by step {record['step']}; {kept}. "
-            "Lower optimiser.g_lr/d_lr or try precision=fp32"
-        )
-
-
-def _refuse_non_finite(tensors: dict[str, torch.Tensor], step: int, run: RunDir) -> None:
-    """A checkpoint holding NaN or infinite weights is never written (it would shadow the
-    last good one and could get it pruned)."""
-    bad = [
-        name
-        for name, tensor in tensors.items()
-        if tensor.is_floating_point() and not bool(torch.isfinite(tensor).all())
-    ]
-    if bad:
-        steps = run.checkpoint_steps()
-        kept = f"the last good checkpoint is step {steps[-1]}" if steps else "none was saved"
-        raise TrainingDiverged(
-            f"step {step}: {len(bad)} tensors hold NaN or infinity (first: {bad[0]}), so no "
-            f"checkpoint was written; {kept}. Lower optimiser.g_lr/d_lr or try precision=fp32"
-        )
 
 
 def _progress_bar(start: int, total: int, enabled: bool):
