@@ -92,3 +92,21 @@ def test_an_exploding_loss_counts_as_divergence(tiny):
     _inject(trainer, {1}, value=2.4e14)
     with pytest.raises(TrainingDiverged, match=r"g_loss passed \+-1e\+08, at 2.4e\+14 by step 2"):
         trainer.fit(4)
+
+
+@pytest.mark.parametrize(
+    ("overrides", "biggest"),
+    [
+        (["model.latent_dim=1000000000"], "networks"),
+        (["data.size=20000000"], "data"),
+    ],
+)
+def test_a_run_too_big_for_memory_is_refused_before_allocating(tiny, overrides, biggest):
+    from ganbench.errors import ConfigError
+    from ganbench.training.memory import check_memory
+
+    cfg = load_config(None, [*tiny, *overrides])
+    with pytest.raises(ConfigError, match=f"needs at least .* available: {biggest}"):
+        check_memory(cfg)
+    small = check_memory(load_config(None, tiny), available=10**12)
+    assert 0 < small < 10**9

@@ -33,6 +33,7 @@ from ganbench.training.divergence import (
     refuse_non_finite,
 )
 from ganbench.training.logger import RunLogger
+from ganbench.training.memory import check_memory
 from ganbench.training.rundir import RunDir
 
 
@@ -82,6 +83,7 @@ class Trainer:
         if cfg.threads:
             torch.set_num_threads(cfg.threads)
         self.device = resolve_device(cfg.device)
+        check_memory(cfg)  # before the data and the networks are allocated
         if family_class(cfg.family).layout == "unpaired":
             self.data = build_unpaired(cfg.data, cfg.seed)
         else:
