@@ -26,9 +26,8 @@ Batch = tuple[torch.Tensor, ...]
 
 @dataclass(frozen=True)
 class DataNeeds:
-    """What one training step consumes."""
+    """What one training step consumes (which data set it reads is the family's ``layout``)."""
 
-    layout: Literal["labelled", "unpaired", "partly_labelled"] = "labelled"
     batches_per_step: int = 1  # real batches drawn for one step (D steps per G step)
 
 
@@ -42,7 +41,7 @@ class Family(ABC):
 
     name: ClassVar[str]
     # What a training step reads: one labelled set, or two unpaired domains (A, B) per batch.
-    layout: ClassVar[str] = "labelled"
+    layout: ClassVar[Literal["labelled", "unpaired"]] = "labelled"
     # Whether the sampler maps noise to samples (grids, generate and evaluate draw from z).
     samples_from_noise: ClassVar[bool] = True
 
