@@ -84,7 +84,12 @@ def test_run_directory_layout(tiny):
         "losses.png",
         "discriminator.png",
         "accuracy.png",
+        "gradients.png",
+        "diversity.png",
+        "learning_rates.png",
+        "throughput.png",
     }
+    assert (run.path / "report.html").is_file()
     assert not list(run.path.rglob("*.tmp"))
 
 

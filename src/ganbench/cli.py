@@ -17,6 +17,7 @@ from ganbench.commands import (
     cmd_translate,
 )
 from ganbench.errors import GanbenchError
+from ganbench.inspection import add_inspection_commands
 
 EXAMPLES = """\
 examples:
@@ -28,6 +29,8 @@ examples:
   ganbench data preview shapes --classes happy sad --out preview.png
   ganbench data preview ring --out ring.png       scatter of a 2D toy
   ganbench data list                              every source and its settings
+  ganbench diagnose runs/NAME                     verdict with evidence (convergence, collapse...)
+  ganbench report runs/NAME                       one self-contained HTML page
   ganbench recipes                                list the ready recipes
   ganbench sweep configs/experiments/seed000-init.yaml --workers 2
                                                   a sweep over settings and seeds, with statistics
@@ -82,6 +85,13 @@ def cmd_train(ns: argparse.Namespace) -> int:
         run.remove_if_unused()  # a start that fails leaves no empty run directory
         raise
     print(f"run directory: {run.path}")
+    if cfg.diagnose.check_d:
+        from ganbench.diagnosis.check_d import check_discriminator, format_check, write_check
+
+        print("checking that D can tell every class from noise (diagnose.check_d):")
+        check = check_discriminator(cfg, seed=cfg.seed)
+        print(format_check(check))
+        write_check(check, run.path)
     result = trainer.fit(cfg.schedule.steps)
     _print_run_summary(run.path, result, cfg.schedule.steps, trainer.family.samples_from_noise)
     return 130 if result.interrupted else 0
@@ -311,6 +321,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     recipes = sub.add_parser("recipes", help="list the ready recipes in configs/")
     recipes.set_defaults(func=cmd_recipes)
+    add_inspection_commands(sub)
     return parser
 
 

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from ganbench.config.base import RGB
 from ganbench.config.data import SYNTHETIC_SIZE, DataConfig
+from ganbench.config.diagnose import DiagnoseConfig
 from ganbench.config.loading import (
     apply_overrides,
     available_recipes,
@@ -63,6 +64,7 @@ __all__ = [
     "WASSERSTEIN_LOSSES",
     "Config",
     "DataConfig",
+    "DiagnoseConfig",
     "EvaluationConfig",
     "LoggingConfig",
     "ModelConfig",

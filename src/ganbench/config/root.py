@@ -9,6 +9,7 @@ from pydantic import Field, field_validator, model_validator
 
 from ganbench.config.base import _Section
 from ganbench.config.data import DataConfig
+from ganbench.config.diagnose import DiagnoseConfig
 from ganbench.config.model import MODEL_IMAGE_SIZES, ModelConfig
 from ganbench.config.objective import ObjectiveConfig
 from ganbench.config.schedule import (
@@ -39,6 +40,8 @@ LATER_DEFAULTS: dict[tuple[str | None, str], Any] = {
     ("schedule", "rollbacks"): 2,
     ("schedule", "rollback_lr_factor"): 0.5,
     ("schedule", "loss_limit"): 1e8,
+    (None, "diagnose"): {"live": False, "check_d": False},
+    ("logging", "report"): True,
 }
 
 
@@ -63,6 +66,7 @@ class Config(_Section):
     sampling: SamplingConfig = Field(default_factory=SamplingConfig)
     evaluation: EvaluationConfig = Field(default_factory=EvaluationConfig)
     logging: LoggingConfig = Field(default_factory=LoggingConfig)
+    diagnose: DiagnoseConfig = Field(default_factory=DiagnoseConfig)
     sgan: SGANOptions = Field(default_factory=SGANOptions, description="family sgan's options")
     cyclegan: CycleGANOptions = Field(
         default_factory=CycleGANOptions, description="family cyclegan's options"

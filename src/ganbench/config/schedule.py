@@ -93,6 +93,7 @@ class LoggingConfig(_Section):
     keep_checkpoints: int = Field(3, ge=1)
     tensorboard: bool = True
     progress: bool = True
+    report: bool = Field(True, description="write report.html (ganbench report) when training ends")
 
     @model_validator(mode="after")
     def _name_is_one_folder(self) -> LoggingConfig:

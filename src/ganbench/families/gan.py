@@ -64,6 +64,11 @@ def build_gan_state(cfg: Config, device: torch.device) -> GANState:
     )
 
 
+def mode_centres(data: DataSet | StreamSet | None) -> torch.Tensor | None:
+    """A 2D mixture's centres, so each step can log which modes fakes go to."""
+    return None if data is None else getattr(data, "centres", None)
+
+
 class GANFamily(Family):
     name = "gan"
 
@@ -86,6 +91,7 @@ class GANFamily(Family):
             cfg.schedule.precision,
             build_tricks(cfg),
             cfg.seed,
+            mode_centres(data),
         )
 
     def data_needs(self, step: int) -> DataNeeds:

@@ -23,6 +23,12 @@ from dataclasses import dataclass, field
 import torch
 from torch import nn
 
+from ganbench.diagnosis.signals import (
+    batch_diversity,
+    gradient_norm,
+    mode_histogram,
+    sign_on_real,
+)
 from ganbench.models import sample_latent
 from ganbench.models.ema import EMAGenerator
 from ganbench.objectives.augment import cr_augment, diff_augment
@@ -82,7 +88,9 @@ class AdversarialStep:
         precision: str = "fp32",
         tricks: Tricks | None = None,
         seed: int = 0,
+        modes: torch.Tensor | None = None,
     ):
+        """``modes``: the centres of a 2D mixture, to log which modes fakes go to."""
         self.loss = loss
         self.latent_dim, self.latent_distribution = latent_dim, latent_distribution
         self.conditional = conditional
@@ -91,6 +99,7 @@ class AdversarialStep:
         self.channels_last = device.type == "cpu"
         self.tricks = tricks or Tricks()
         self.seed = seed
+        self.modes = modes
 
     def _autocast(self) -> contextlib.AbstractContextManager:
         return autocast(self.dtype, self.device)
@@ -169,6 +178,7 @@ class AdversarialStep:
             total = total + term
             stats[name] = term.detach()
         total.backward()
+        stats["d_grad_norm"] = gradient_norm(D)
         state.d_optimiser.step()
         self.loss.after_d_step(D)
 
@@ -183,8 +193,13 @@ class AdversarialStep:
                 "d_fake": self.loss.readable(fake_logits).mean(),
                 "d_acc_real": (real_logits > threshold).float().mean(),
                 "d_acc_fake": (fake_logits < threshold).float().mean(),
+                "d_sign_real": sign_on_real(real_logits, threshold),
+                "diversity_real": batch_diversity(real, y),
+                "diversity_fake": batch_diversity(shown_fake, y),
             }
         )
+        if self.modes is not None:
+            stats["fake_modes"] = mode_histogram(shown_fake, self.modes)
         return stats, fake, z
 
     def _penalties(
@@ -243,6 +258,7 @@ class AdversarialStep:
                 total = total + term
                 extra["g_mode_seeking"] = term.detach()
             total.backward()
+            extra["g_grad_norm"] = gradient_norm(state.generator)
         finally:
             D.requires_grad_(True)
         state.g_optimiser.step()

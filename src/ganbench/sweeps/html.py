@@ -3,35 +3,14 @@ No JavaScript and no external reference, so it opens anywhere, offline."""
 
 from __future__ import annotations
 
-import base64
 from html import escape
 from typing import Any
 
 import yaml
 
+from ganbench.report.html import STYLE, image
+from ganbench.report.html import table as _table
 from ganbench.sweeps.text import header, interval, number, p_value
-
-STYLE = """
-body { font-family: system-ui, sans-serif; margin: 2em; color: #222; max-width: 80em; }
-table { border-collapse: collapse; margin: 0.5em 0 1.5em; font-size: 0.9em; }
-th, td { border: 1px solid #ccc; padding: 0.25em 0.6em; text-align: right; }
-th:first-child, td:first-child { text-align: left; }
-.better { color: #070; font-weight: bold; } .worse { color: #b00; font-weight: bold; }
-.baseline { background: #fff4e0; } figure { margin: 1em 0; } pre { background: #f6f6f6; }
-"""
-
-
-def image(png: bytes, alt: str) -> str:
-    data = base64.b64encode(png).decode()
-    return f'<figure><img alt="{escape(alt)}" src="data:image/png;base64,{data}"></figure>'
-
-
-def _table(head: list[str], rows: list[list[str]], classes: list[str] | None = None) -> str:
-    out = ["<table><tr>" + "".join(f"<th>{escape(h)}</th>" for h in head) + "</tr>"]
-    for i, row in enumerate(rows):
-        css = f' class="{classes[i]}"' if classes and classes[i] else ""
-        out.append(f"<tr{css}>" + "".join(f"<td>{escape(c)}</td>" for c in row) + "</tr>")
-    return "\n".join(out) + "</table>"
 
 
 def _comparisons(report: dict[str, Any]) -> str:

@@ -64,7 +64,11 @@ class RunDir:
 
     def remove_if_unused(self) -> None:
         """Delete the directory of a run that never trained (no checkpoint, no metrics)."""
-        if not self.checkpoint_steps() and not self.metrics_path.exists():
+        if (
+            not self.checkpoint_steps()
+            and not self.metrics_path.exists()
+            and not (self.path / "rollbacks.jsonl").exists()  # a divergence to diagnose
+        ):
             shutil.rmtree(self.path, ignore_errors=True)
 
     @classmethod

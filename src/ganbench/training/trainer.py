@@ -5,11 +5,8 @@ The only place that orders steps.
 
 from __future__ import annotations
 
-import contextlib
-import signal
 import sys
 import time
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -35,14 +32,7 @@ from ganbench.training.divergence import (
 from ganbench.training.logger import RunLogger
 from ganbench.training.memory import check_memory
 from ganbench.training.rundir import RunDir
-
-
-def resolve_device(name: str) -> torch.device:
-    if name == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    if name == "cuda" and not torch.cuda.is_available():
-        raise ConfigError("device=cuda was asked for but no CUDA GPU is visible; use device=cpu")
-    return torch.device(name)
+from ganbench.training.runtime import lr_factor, progress_bar, resolve_device, stop_requests
 
 
 @dataclass
@@ -54,27 +44,6 @@ class FitResult:
     images_per_second: float
     checkpoint: Path | None
     time_capped: bool = False
-
-
-@contextlib.contextmanager
-def stop_requests() -> Iterator[dict[str, bool]]:
-    """A first Ctrl-C (or SIGTERM) stops the loop after the current step; a second aborts."""
-    flag = {"stop": False}
-
-    def handler(signum: int, frame: object) -> None:
-        if flag["stop"]:
-            raise KeyboardInterrupt
-        flag["stop"] = True
-
-    try:
-        previous = {s: signal.signal(s, handler) for s in (signal.SIGINT, signal.SIGTERM)}
-    except ValueError:  # not the main thread: no signal handling
-        previous = {}
-    try:
-        yield flag
-    finally:
-        for sig, old in previous.items():
-            signal.signal(sig, old)
 
 
 class Trainer:
@@ -109,6 +78,13 @@ class Trainer:
             from ganbench.metrics.oracle import load_oracle
 
             self._oracle = load_oracle(cfg.data)  # once per run; a weak oracle is refused here
+        self.live = None
+        if cfg.diagnose.live:
+            from tqdm.auto import tqdm
+
+            from ganbench.diagnosis.live import LiveDiagnosis
+
+            self.live = LiveDiagnosis(cfg, tqdm.write)
         torch.manual_seed(cfg.seed)
 
     # checkpoints ------------------------------------------------------------------------
@@ -214,7 +190,8 @@ class Trainer:
 
     def _record(self, sums: dict[str, torch.Tensor], count: int, seconds: float) -> dict:
         record: dict = {"step": self.step, "epoch": self.epoch}
-        record.update({k: v.item() / count for k, v in sums.items()})
+        for key, value in sums.items():  # a vector (a histogram) is logged as a list
+            record[key] = value.item() / count if value.dim() == 0 else (value / count).tolist()
         for name, optimiser in self.family.optimisers.items():
             record[f"lr_{name}"] = optimiser.param_groups[0]["lr"]
         record["images_per_s"] = count * self.cfg.schedule.batch_size / max(seconds, 1e-9)
@@ -270,7 +247,7 @@ class Trainer:
         sums: dict[str, torch.Tensor] = {}
         count, window_start = 0, time.perf_counter()
         last_saved: Path | None = None
-        bar = _progress_bar(start_step, until_step, log_cfg.progress)
+        bar = progress_bar(start_step, until_step, log_cfg.progress)
         interrupted = time_capped = False
         batches = None
         try:
@@ -297,6 +274,8 @@ class Trainer:
                             record = self._record(sums, count, time.perf_counter() - window_start)
                             self._check_finite(record)
                             logger.scalars(record)
+                            if self.live is not None:
+                                self.live.observe(record)
                             bar.set_postfix_str(self._postfix(record), refresh=False)
                             sums, count, window_start = {}, 0, time.perf_counter()
                         if self.step % samples_every == 0:
@@ -319,6 +298,16 @@ class Trainer:
                             break
                     except TrainingDiverged as diverged:
                         if not self._roll_back(diverged):
+                            reason = str(diverged).split("; ")[0]
+                            log_rollback(
+                                self.run,
+                                {
+                                    "step": self.step,
+                                    "reason": reason,
+                                    "gave_up": True,
+                                    "time": time.time(),
+                                },
+                            )
                             if self.rollbacks_done:
                                 raise TrainingDiverged(
                                     f"{diverged} (gave up after {self.rollbacks_done} "
@@ -345,6 +334,8 @@ class Trainer:
             bar.close()
             write_curves(self.run.read_metrics(), self.run.plots_dir)
             logger.close()
+            if cfg.logging.report:
+                write_run_report(self.run)
         seconds = time.perf_counter() - started
         images = (self.step - start_step) * batch_size
         return FitResult(
@@ -358,11 +349,14 @@ class Trainer:
         )
 
 
-def lr_factor(step: int, decay: str, start: int, total: int) -> float:
-    """1 until ``start``, then falling linearly to 0 at ``total`` (``decay=linear``)."""
-    if decay == "none" or step < start:
-        return 1.0
-    return max(0.0, 1.0 - (step - start) / max(1, total - start))
+def write_run_report(run: RunDir) -> None:
+    """The run's report.html; a failure to write it warns and never ends the run."""
+    from ganbench.report.page import write_report
+
+    try:
+        write_report([run.path], reuse_plots=True)
+    except Exception as exc:
+        print(f"report: not written: {exc}", file=sys.stderr)
 
 
 def _config_differences(saved: dict, current: Config) -> list[str]:
@@ -377,17 +371,3 @@ def _config_differences(saved: dict, current: Config) -> list[str]:
             f"the checkpoint's config is no longer valid ({exc}); start a new run"
         ) from None
     return [] if old.digest() == current.digest() else config_differences(old, current)
-
-
-def _progress_bar(start: int, total: int, enabled: bool):
-    from tqdm.auto import tqdm
-
-    return tqdm(
-        total=total,
-        initial=start,
-        desc="train",
-        unit="step",
-        disable=not enabled,
-        dynamic_ncols=True,
-        mininterval=0.5,
-    )

@@ -1,0 +1,1 @@
+"""Latent-space tools: interpolation, vector arithmetic, walks, truncation (seeds 001, 003)."""
