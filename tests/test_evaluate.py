@@ -92,14 +92,18 @@ def test_evaluate_command_writes_eval_json(tiny, oracle_cache, monkeypatch, caps
     run = Path(tiny[-2].split("=", 1)[1]) / "tiny"
     capsys.readouterr()
     assert main(["evaluate", str(run), "--n", "64", "--metrics", "classes,fd,swd"]) == 0
-    out = capsys.readouterr().out
-    assert "fd_oracle" in out and "real floor" in out
+    captured = capsys.readouterr()
+    assert "fd_oracle" in captured.out and "real floor" in captured.out
+    for stage in ("real sample: 64 images", "generating 64 images", "scoring:", "floors:"):
+        assert stage in captured.err  # one progress line per stage
     result = json.loads((run / "eval.json").read_text())
     assert result["samples"] == 64 and result["step"] == 2
     assert {"fd_oracle", "swd", "classes"} <= result["metrics"].keys()
     assert "fd_oracle" in result["floors"]["real_vs_real"]
     assert len(result["feature_network"]["checksum"]) == 64
     assert "classes.modes_covered" in flatten(result["metrics"])
+    assert main(["evaluate", str(run), "--n", "100000"]) == 2
+    assert "at most" not in (err := capsys.readouterr().err) and "more than 50000" in err
     assert main(["evaluate", str(run), "--metrics", "fid"]) == 2
     assert "unknown metric" in capsys.readouterr().err
     assert main(["evaluate", str(run), "--metrics", "fd_inception"]) == 2

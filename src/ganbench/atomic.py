@@ -31,8 +31,9 @@ def atomic_path(
 
 
 def atomic_write_bytes(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` atomically, flushed to disk before the rename."""
-    with atomic_path(path) as tmp, open(tmp, "wb") as handle:
+    """Write ``data`` to ``path`` atomically, flushed to disk before the rename; a failed
+    write (a full disk) leaves no temporary file behind."""
+    with atomic_path(path, remove_on_error=True) as tmp, open(tmp, "wb") as handle:
         handle.write(data)
         handle.flush()
         os.fsync(handle.fileno())

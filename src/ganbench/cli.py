@@ -264,7 +264,8 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument(
         "--n",
         type=_positive,
-        help="generated samples (default 2000, or half of a smaller real set; toys 2500)",
+        help="generated samples (default 2000, or half of a smaller real set; toys 2500; at "
+        "most 50000)",
     )
     ev.add_argument("--metrics", nargs="*", help="metrics to compute (default: the cheap ones)")
     ev.add_argument("--step", type=_non_negative, help="checkpoint step (default: latest)")

@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import sys
 import textwrap
+import time
 from pathlib import Path
 
 from ganbench.errors import GanbenchError
@@ -69,6 +70,9 @@ def cmd_translate(ns: argparse.Namespace) -> int:
     return 0
 
 
+MAX_EVALUATION_SAMPLES = 50_000
+
+
 def cmd_evaluate(ns: argparse.Namespace) -> int:
     import json
 
@@ -103,8 +107,20 @@ def cmd_evaluate(ns: argparse.Namespace) -> int:
         inception = load_inception(ns.inception_weights)
         extra = ["fd_inception", "kid_inception", "is_inception"]
         metrics = list(dict.fromkeys([*(metrics or default_metrics(cfg.data)), *extra]))
+    if ns.n is not None and ns.n > MAX_EVALUATION_SAMPLES:
+        raise GanbenchError(
+            f"--n {ns.n} is more than {MAX_EVALUATION_SAMPLES}: the floors score two real samples "
+            "of the same size and PRDC and MS-SSIM grow with n squared; 2000-10000 is usual"
+        )
     if family.samples_from_noise:
-        result = evaluate(draw, cfg.data, metrics, ns.n, ns.seed, inception=inception)
+        started = time.perf_counter()
+
+        def progress(stage: str) -> None:
+            print(f"evaluate [{time.perf_counter() - started:5.0f} s] {stage}", file=sys.stderr)
+
+        result = evaluate(
+            draw, cfg.data, metrics, ns.n, ns.seed, inception=inception, progress=progress
+        )
     else:
         result = {"samples": 0, "metrics": {}, "floors": {}}
     measured = family.evaluate(meta["step"], metrics)

@@ -72,7 +72,7 @@ def apply_overrides(tree: dict[str, Any], overrides: list[str]) -> dict[str, Any
     preset's networks; keys given after it still change them."""
     for text in overrides:
         path, value = parse_override(text)
-        if path == ["model", "preset"] and value in MODEL_PRESETS:
+        if path == ["model", "preset"] and isinstance(value, str) and value in MODEL_PRESETS:
             model = tree.get("model")
             if isinstance(model, dict):
                 for key in MODEL_PRESETS[value]:

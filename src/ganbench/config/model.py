@@ -121,7 +121,8 @@ class ModelConfig(_Section):
     @model_validator(mode="before")
     @classmethod
     def _apply_preset(cls, values: Any) -> Any:
-        if isinstance(values, dict) and values.get("preset") in MODEL_PRESETS:
+        preset = values.get("preset") if isinstance(values, dict) else None
+        if isinstance(preset, str) and preset in MODEL_PRESETS:
             return {**MODEL_PRESETS[values["preset"]], **values}
         return values
 

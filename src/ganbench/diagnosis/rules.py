@@ -266,6 +266,9 @@ def overfitting(s: Stretch, ctx: Context) -> list[str]:
     sign = s.median("d_sign_real")
     if sign is None or sign < th.OVERFITTING_SIGN or not ctx.finite_data:
         return []
+    fake = s.median("d_acc_fake")
+    if fake is not None and fake >= th.D_WINS_ACCURACY:
+        return []  # sure of reals because it wins outright: a convergence failure's symptom
     epochs = s.records[-1].get("epoch", 0) if s.records else 0
     if epochs < 2:
         return []

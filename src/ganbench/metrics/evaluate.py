@@ -162,8 +162,11 @@ def evaluate(
     oracle: Any = None,
     cache_dir: Any = None,
     inception: Any = None,
+    progress: Callable[[str], None] | None = None,
 ) -> dict[str, Any]:
     """Score ``generator_fn`` against real data described by ``reference``; JSON-able result.
+
+    ``progress`` hears one line per stage (real sample, generation, scoring, floors).
 
     ``inception`` (from :func:`ganbench.metrics.inception.load_inception`, local weights only)
     enables ``fd_inception``, ``kid_inception`` and ``is_inception``.
@@ -204,8 +207,12 @@ def evaluate(
     n = n or min(
         DEFAULT_IMAGE_SAMPLES, DEFAULT_IMAGE_SAMPLES if fixed_set is None else len(fixed_set) // 2
     )
+    say = progress or (lambda _: None)
+    say(f"real sample: {n} images")
     real, real_labels, _ = _real_sample(data, n, seed + 1, dataset=fixed_set)
+    say(f"generating {n} images")
     fake, fake_labels = _generated(generator_fn, n, tuple(real.shape[1:]))
+    say(f"scoring: {', '.join(names)}")
     reference = _Reference(
         names, data, oracle, inception, real, real_labels, seed,
         *oracle.features_and_probabilities(real),
@@ -215,6 +222,7 @@ def evaluate(
     key = floor_key(data, n, seed, names, oracle, inception)
     floors = read_floors(key, cache_dir)
     cached = floors is not None
+    say("floors: cached" if cached else "floors: scoring a second real sample and noise")
     if floors is None:
         second, second_labels, _ = _real_sample(data, n, seed + 1, 1, fixed_set)
         noise = torch.rand(real.shape, generator=torch.Generator().manual_seed(seed)) * 2 - 1

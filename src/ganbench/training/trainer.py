@@ -332,10 +332,8 @@ class Trainer:
             if batches is not None:
                 batches.close()
             bar.close()
-            write_curves(self.run.read_metrics(), self.run.plots_dir)
             logger.close()
-            if cfg.logging.report:
-                write_run_report(self.run)
+            write_run_outputs(self.run, cfg.logging.report)
         seconds = time.perf_counter() - started
         images = (self.step - start_step) * batch_size
         return FitResult(
@@ -349,14 +347,17 @@ class Trainer:
         )
 
 
-def write_run_report(run: RunDir) -> None:
-    """The run's report.html; a failure to write it warns and never ends the run."""
+def write_run_outputs(run: RunDir, report: bool) -> None:
+    """The curves and report.html; a failure to write them (a full disk) warns and never
+    hides why training ended."""
     from ganbench.report.page import write_report
 
     try:
-        write_report([run.path], reuse_plots=True)
+        write_curves(run.read_metrics(), run.plots_dir)
+        if report:
+            write_report([run.path], reuse_plots=True)
     except Exception as exc:
-        print(f"report: not written: {exc}", file=sys.stderr)
+        print(f"plots and report: not written: {exc}", file=sys.stderr)
 
 
 def _config_differences(saved: dict, current: Config) -> list[str]:
