@@ -134,6 +134,7 @@ TRICK_SETS = {
         "objective.consistency_on=both",
         "objective.instance_noise=0.1",
     ],
+    "lazy-r1": ["objective.r1_gamma=1", "objective.r1_every=2"],
     "pggan": [
         "model.g_norm=pixel",
         "model.equalised_lr=true",
@@ -170,6 +171,21 @@ def test_every_trick_trains_and_resumes_bit_exactly(tiny, name):
     assert a.keys() == b.keys()
     for key in a:
         assert torch.equal(a[key], b[key]), key
+
+
+def test_lazy_r1_applies_every_nth_step_n_times_as_strong(tiny):
+    cfg = load_config(None, [*tiny, "objective.r1_gamma=1", "objective.r1_every=3",
+                             "logging.log_every=1"])  # fmt: skip
+    trainer = Trainer(cfg, RunDir.create(cfg))
+    trainer.fit(6)
+    records = [r for r in trainer.run.read_metrics() if "d_loss" in r]
+    assert [r["step"] for r in records if "d_r1" in r] == [1, 4]  # steps 0 and 3
+    eager = load_config(None, [*tiny, "objective.r1_gamma=3", "logging.log_every=1",
+                               "logging.name=eager"])  # fmt: skip
+    first = Trainer(eager, RunDir.create(eager))
+    first.fit(1)
+    same_start = first.run.read_metrics()[0]["d_r1"]
+    assert records[0]["d_r1"] == pytest.approx(same_start)  # gamma 1 x 3 == gamma 3
 
 
 def test_points_take_pack_minibatch_std_and_dropout(tmp_path):

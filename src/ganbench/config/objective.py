@@ -24,6 +24,11 @@ class ObjectiveConfig(_Section):
     clip: float = Field(0.01, gt=0, description="wgan_clip: weights clamped to [-clip, clip]")
     gp_lambda: float = Field(10.0, ge=0, description="wgan_gp: gradient penalty weight")
     r1_gamma: float = Field(0.0, ge=0, description="R1 penalty on real data (0: off)")
+    r1_every: int = Field(
+        1,
+        ge=1,
+        description="lazy R1 (StyleGAN2): the penalty on every n-th step only, n times as strong",
+    )
     consistency: float = Field(0.0, ge=0, description="consistency regularisation weight")
     consistency_on: Literal["real", "fake", "both"] = Field(
         "real", description="images the consistency term sees (seed 004 used the fakes)"

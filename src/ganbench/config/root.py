@@ -42,6 +42,7 @@ LATER_DEFAULTS: dict[tuple[str | None, str], Any] = {
     ("schedule", "loss_limit"): 1e8,
     (None, "diagnose"): {"live": False, "check_d": False},
     ("logging", "report"): True,
+    ("objective", "r1_every"): 1,
 }
 
 

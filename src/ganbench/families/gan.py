@@ -30,6 +30,7 @@ def build_tricks(cfg: Config) -> Tricks:
     return Tricks(
         labels=LabelTricks(obj.real_label, obj.fake_label, obj.soft_labels, obj.label_flip),
         r1_gamma=obj.r1_gamma,
+        r1_every=obj.r1_every,
         mode_seeking=obj.mode_seeking,
         consistency=obj.consistency,
         consistency_on=obj.consistency_on,

@@ -66,6 +66,7 @@ class Tricks:
 
     labels: LabelTricks = field(default_factory=LabelTricks)
     r1_gamma: float = 0.0
+    r1_every: int = 1
     mode_seeking: float = 0.0
     consistency: float = 0.0
     consistency_on: str = "real"
@@ -174,7 +175,9 @@ class AdversarialStep:
         d_fake = self.loss.d_fake(fake_logits, fake_target)
         total = d_real + d_fake
         stats: dict[str, torch.Tensor] = {}
-        for name, term in self._penalties(D, real_in, fake_in, real_logits, fake_logits, y, rng):
+        lazy_r1 = k == 0 and step % t.r1_every == 0
+        penalties = self._penalties(D, real_in, fake_in, real_logits, fake_logits, y, rng, lazy_r1)
+        for name, term in penalties:
             total = total + term
             stats[name] = term.detach()
         total.backward()
@@ -211,14 +214,16 @@ class AdversarialStep:
         fake_logits: torch.Tensor,
         y: torch.Tensor | None,
         rng: torch.Generator,
+        r1_now: bool = True,
     ) -> list[tuple[str, torch.Tensor]]:
+        """``r1_now``: this step takes the (lazy) R1 term, ``r1_every`` times as strong."""
         t = self.tricks
         terms: list[tuple[str, torch.Tensor]] = []
         gp = self.loss.penalty(D, real_in, fake_in, y, rng)
         if gp is not None:
             terms.append(("d_gradient_penalty", gp))
-        if t.r1_gamma > 0:
-            terms.append(("d_r1", r1_penalty(D, real_in, y, t.r1_gamma)))
+        if t.r1_gamma > 0 and r1_now:
+            terms.append(("d_r1", r1_penalty(D, real_in, y, t.r1_gamma * t.r1_every)))
         if t.consistency > 0:
             transform: Callable = cr_augment
             cr = torch.zeros((), device=real_logits.device)
