@@ -135,6 +135,8 @@ TRICK_SETS = {
         "objective.instance_noise=0.1",
     ],
     "lazy-r1": ["objective.r1_gamma=1", "objective.r1_every=2"],
+    "acgan": ["model.d_conditioning=acgan"],
+    "tacgan": ["model.d_conditioning=tacgan", "objective.class_weight=0.5"],
     "pggan": [
         "model.g_norm=pixel",
         "model.equalised_lr=true",

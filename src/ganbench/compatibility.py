@@ -96,11 +96,22 @@ def conflicts(cfg: Config) -> list[str]:
                 f"model.g_output={m.g_output} draws on the background colour, which a batch norm "
                 "after G's last layer would shift; set g_final_norm=false"
             )
+        if m.d_condition in ("acgan", "tacgan") and (m.pack > 1 or o.image_pool):
+            problems.append(
+                f"model.d_conditioning={m.d_condition} scores each image's class: model.pack "
+                "mixes images of several classes and objective.image_pool replays fakes without "
+                "their labels; drop one of them"
+            )
         if m.d_condition == "projection" and m.minibatch_discrimination:
             problems.append(
                 "model.d_conditioning=projection needs D's pooled features, which minibatch "
                 "discrimination flattens away; drop one of them"
             )
+    if m.d_condition in ("acgan", "tacgan") and (m.arch != "dcgan" or cfg.data.kind != "image"):
+        problems.append(
+            f"model.d_conditioning={m.d_condition} puts class heads on the dcgan discriminator: "
+            "it needs model.arch=dcgan and image data"
+        )
     if cfg.sampling.truncation is not None and m.latent_distribution != "gaussian":
         problems.append(
             "sampling.truncation applies to a gaussian latent (model.latent_distribution)"

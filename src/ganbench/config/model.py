@@ -61,10 +61,14 @@ class ModelConfig(_Section):
         description="how G takes the class (default: as conditioning; none when conditioning is "
         "none); cbn: class-conditional batch norm",
     )
-    d_conditioning: Literal["additive", "embedding", "projection"] | None = Field(
-        None,
-        description="how D takes the class (default: as conditioning; none when conditioning is "
-        "none); projection: Miyato and Koyama's class embedding times D's pooled features",
+    d_conditioning: Literal["additive", "embedding", "projection", "acgan", "tacgan"] | None = (
+        Field(
+            None,
+            description="how D takes the class (default: as conditioning; none when "
+            "conditioning is none); projection: Miyato and Koyama's class embedding times D's "
+            "pooled features; acgan: a class head on D's features (Odena et al.); tacgan: AC-GAN "
+            "with TAC-GAN's twin classifier on generated images (Gong et al.)",
+        )
     )
     embedding_dim: int = Field(16, ge=1)
     g_width: int = Field(32, ge=1)

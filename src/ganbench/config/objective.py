@@ -24,6 +24,9 @@ class ObjectiveConfig(_Section):
     clip: float = Field(0.01, gt=0, description="wgan_clip: weights clamped to [-clip, clip]")
     gp_lambda: float = Field(10.0, ge=0, description="wgan_gp: gradient penalty weight")
     r1_gamma: float = Field(0.0, ge=0, description="R1 penalty on real data (0: off)")
+    class_weight: float = Field(
+        1.0, ge=0, description="weight of the class terms of model.d_conditioning=acgan/tacgan"
+    )
     r1_every: int = Field(
         1,
         ge=1,

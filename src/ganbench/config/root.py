@@ -43,6 +43,7 @@ LATER_DEFAULTS: dict[tuple[str | None, str], Any] = {
     (None, "diagnose"): {"live": False, "check_d": False},
     ("logging", "report"): True,
     ("objective", "r1_every"): 1,
+    ("objective", "class_weight"): 1.0,
 }
 
 

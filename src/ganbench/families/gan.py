@@ -15,6 +15,7 @@ from ganbench.data.dataset import DataSet
 from ganbench.data.stream import StreamSet
 from ganbench.families.base import Batch, DataNeeds, Family
 from ganbench.models import build_models
+from ganbench.models.auxiliary import AUXILIARY_MODES
 from ganbench.models.ema import EMAGenerator
 from ganbench.objectives import build_loss
 from ganbench.objectives.adversarial_step import AdversarialStep, GANState, Tricks
@@ -40,6 +41,8 @@ def build_tricks(cfg: Config) -> Tricks:
         d_blur_steps=obj.d_blur_steps or max(1, sched.steps // 2),
         diffaugment=obj.diffaugment,
         d_steps=sched.d_steps,
+        class_mode=cfg.model.d_condition if cfg.model.d_condition in AUXILIARY_MODES else None,
+        class_weight=obj.class_weight,
     )
 
 

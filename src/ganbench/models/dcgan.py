@@ -14,6 +14,7 @@ import torch
 from torch import nn
 
 from ganbench.config import ModelConfig
+from ganbench.models.auxiliary import AUXILIARY_MODES, AuxiliaryHeads
 from ganbench.models.canvas import START_COVERAGE_BIAS, AlphaCanvas
 from ganbench.models.catalogue import (  # also importable from here, as before
     stage_count,
@@ -175,8 +176,9 @@ class DCGANDiscriminator(nn.Module):
         super().__init__()
         self.pack = cfg.pack
         mode = cfg.d_condition if num_classes else "none"
+        feature_modes = ("projection", *AUXILIARY_MODES)  # the class meets D's features
         self.condition = ImageConditioner(
-            "none" if mode == "projection" else mode, channels * cfg.pack, image_size, num_classes
+            "none" if mode in feature_modes else mode, channels * cfg.pack, image_size, num_classes
         )
         conv, _, linear = _layer_types(cfg.equalised_lr)
         stages = stage_count(image_size)
@@ -216,9 +218,14 @@ class DCGANDiscriminator(nn.Module):
             head = [conv(in_ch, 1, start, 1, 0, bias=False)]
             if cfg.d_final_activation:
                 head.append(act())
-        # With projection the class term needs the features before the head.
+        # With projection or class heads the class terms need the features before the head.
         self.projection = ProjectionHead(in_ch, num_classes) if mode == "projection" else None
-        if self.projection is None:
+        self.auxiliary = (
+            AuxiliaryHeads(in_ch, num_classes, twin=mode == "tacgan")
+            if mode in AUXILIARY_MODES
+            else None
+        )
+        if self.projection is None and self.auxiliary is None:
             self.net = LabelledSequential(*layers, *head)
         else:
             self.net, self.head = LabelledSequential(*layers), nn.Sequential(*head)
@@ -232,6 +239,9 @@ class DCGANDiscriminator(nn.Module):
         if self.pack > 1:
             images = pack(images, self.pack)
         h = self.net(self.condition(images, labels), labels)
+        if self.auxiliary is not None:
+            self.auxiliary(h)  # class logits of this batch, read from self.auxiliary.last
+            return self.head(h).flatten()
         if self.projection is None:
             return h.flatten()
         if labels is None:

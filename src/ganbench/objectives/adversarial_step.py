@@ -32,6 +32,7 @@ from ganbench.diagnosis.signals import (
 from ganbench.models import sample_latent
 from ganbench.models.ema import EMAGenerator
 from ganbench.objectives.augment import cr_augment, diff_augment
+from ganbench.objectives.auxiliary import d_class_terms, g_class_terms
 from ganbench.objectives.blur import blur_images, blur_sigma
 from ganbench.objectives.labels import LabelTricks
 from ganbench.objectives.losses import AdversarialLoss
@@ -76,6 +77,8 @@ class Tricks:
     d_blur_steps: int = 1
     diffaugment: str | None = None
     d_steps: int = 1
+    class_mode: str | None = None  # acgan / tacgan: D's class heads take their losses
+    class_weight: float = 1.0
 
 
 class AdversarialStep:
@@ -166,7 +169,9 @@ class AdversarialStep:
         # Real and fake batches pass separately (batch norm sees each alone).
         with self._autocast():
             real_logits = D(real_in, y).float()
+            real_classes = _class_logits(D)
             fake_logits = D(fake_in, y).float()
+            fake_classes = _class_logits(D)
         real_target = fake_target = None
         if t.labels.active:
             real_target, fake_target = t.labels.targets(len(real_logits), rng)
@@ -175,6 +180,12 @@ class AdversarialStep:
         d_fake = self.loss.d_fake(fake_logits, fake_target)
         total = d_real + d_fake
         stats: dict[str, torch.Tensor] = {}
+        if t.class_mode and real_classes is not None and fake_classes is not None:
+            term = t.class_weight * d_class_terms(t.class_mode, real_classes, fake_classes, labels)
+            total = total + term
+            stats["d_class"] = term.detach()
+            hits = real_classes[0].detach().argmax(1) == labels
+            stats["d_class_acc_real"] = hits.float().mean()
         lazy_r1 = k == 0 and step % t.r1_every == 0
         penalties = self._penalties(D, real_in, fake_in, real_logits, fake_logits, y, rng, lazy_r1)
         for name, term in penalties:
@@ -255,9 +266,16 @@ class AdversarialStep:
         try:
             with self._autocast():
                 g_logits = D(self._d_input(fake, step, rng), y).float()
+                g_classes = _class_logits(D)
             g_loss = self.loss.g_loss(g_logits)
             total = g_loss
             extra: dict[str, torch.Tensor] = {}
+            if self.tricks.class_mode and g_classes is not None:
+                term = self.tricks.class_weight * g_class_terms(
+                    self.tricks.class_mode, g_classes, labels
+                )
+                total = total + term
+                extra["g_class"] = term.detach()
             if self.tricks.mode_seeking > 0:
                 term = mode_seeking_loss(fake, z, y, self.tricks.mode_seeking)
                 total = total + term
@@ -274,3 +292,9 @@ class AdversarialStep:
             "d_fake_after": self.loss.readable(g_logits.detach()).mean(),
             **extra,
         }
+
+
+def _class_logits(discriminator: nn.Module):
+    """The class logits of D's last batch when D has class heads (AC-GAN, TAC-GAN)."""
+    heads = getattr(discriminator, "auxiliary", None)
+    return heads.last if heads is not None else None
