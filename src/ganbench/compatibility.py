@@ -107,10 +107,11 @@ def conflicts(cfg: Config) -> list[str]:
                 "model.d_conditioning=projection needs D's pooled features, which minibatch "
                 "discrimination flattens away; drop one of them"
             )
-    if m.d_condition in ("acgan", "tacgan") and (m.arch != "dcgan" or cfg.data.kind != "image"):
+    images_on_dcgan = m.arch == "dcgan" and cfg.data.kind == "image"
+    if m.d_condition in ("acgan", "tacgan") and not (images_on_dcgan or cfg.data.kind == "points"):
         problems.append(
-            f"model.d_conditioning={m.d_condition} puts class heads on the dcgan discriminator: "
-            "it needs model.arch=dcgan and image data"
+            f"model.d_conditioning={m.d_condition} puts class heads on the dcgan or point "
+            "discriminator: it needs model.arch=dcgan with images, or 2D points"
         )
     if cfg.sampling.truncation is not None and m.latent_distribution != "gaussian":
         problems.append(
@@ -141,10 +142,12 @@ def advisories(cfg: Config) -> list[str]:
             f"loss={o.loss} reads D's raw output as a score, but model.d_final_activation "
             "squashes it; set d_final_activation=false"
         )
+    point_d = ("projection", "acgan", "tacgan") if cfg.data.kind == "points" else ()
     dcgan_only = [
         f"{key}={getattr(m, key)}"
         for key, default in DCGAN_IMAGE_SETTINGS.items()
         if getattr(m, key) != default
+        and not (key == "d_conditioning" and getattr(m, key) in point_d)
     ]
     if dcgan_only and (m.arch != "dcgan" or cfg.data.kind != "image"):
         model = "the point models" if cfg.data.kind == "points" else "the mlp model"

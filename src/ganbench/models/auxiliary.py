@@ -23,8 +23,9 @@ class AuxiliaryHeads(nn.Module):
         self.last: tuple[torch.Tensor, torch.Tensor | None] | None = None
 
     def forward(self, features: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor | None]:
-        """Class logits (and the twin's) of (B, C, H, W) features; kept in ``last``."""
-        pooled = features.float().sum(dim=(2, 3))
+        """Class logits (and the twin's) of (B, C, H, W) or (B, C) features; kept in
+        ``last``."""
+        pooled = features.float().sum(dim=(2, 3)) if features.dim() == 4 else features.float()
         twin = self.twin(pooled) if self.twin is not None else None
         self.last = (self.classifier(pooled), twin)
         return self.last

@@ -6,6 +6,7 @@ import torch
 from torch import nn
 
 from ganbench.config import ModelConfig
+from ganbench.models.auxiliary import AUXILIARY_MODES, AuxiliaryHeads
 from ganbench.models.conditioning import ImageConditioner, LatentConditioner
 from ganbench.models.layers import MinibatchStdDev, pack
 
@@ -92,12 +93,16 @@ class PointDiscriminator(nn.Module):
     """MLP from a point (plus a one-hot label when conditional) to a logit.
 
     With ``pack`` = m it judges m points jointly (PacGAN); ``minibatch_std`` appends the
-    batch's feature spread before the last layer (PGGAN).
+    batch's feature spread before the last layer (PGGAN). ``d_conditioning`` projection,
+    acgan or tacgan read the class off the last hidden features instead of taking it as input.
     """
 
     def __init__(self, cfg: ModelConfig, dim: int, num_classes: int):
         super().__init__()
-        self.num_classes = num_classes if cfg.conditioning != "none" else 0
+        conditional = num_classes if cfg.conditioning != "none" else 0
+        mode = cfg.d_condition if conditional else "none"
+        feature_mode = mode in ("projection", *AUXILIARY_MODES)
+        self.num_classes = 0 if feature_mode else conditional  # one-hot input
         self.pack = cfg.pack
         act = nn.LeakyReLU(cfg.leaky_slope)
         inputs = dim * cfg.pack + self.num_classes
@@ -105,6 +110,14 @@ class PointDiscriminator(nn.Module):
         head: list[nn.Module] = [MinibatchStdDev()] if cfg.minibatch_std else []
         width = cfg.mlp_hidden + (1 if cfg.minibatch_std else 0)
         self.net = nn.Sequential(*hidden, *head, nn.Linear(width, 1))
+        self.projection = nn.Embedding(conditional, width) if mode == "projection" else None
+        if self.projection is not None:
+            nn.init.normal_(self.projection.weight, 0.0, 0.02)
+        self.auxiliary = (
+            AuxiliaryHeads(width, conditional, twin=mode == "tacgan")
+            if mode in AUXILIARY_MODES
+            else None
+        )
 
     def forward(self, points: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
         """Logits, shape (B,), or (B/m,) for packs of m."""
@@ -113,4 +126,14 @@ class PointDiscriminator(nn.Module):
         if self.num_classes and labels is not None:
             onehot = torch.nn.functional.one_hot(labels, self.num_classes).to(points.dtype)
             points = torch.cat([points, onehot], dim=1)
-        return self.net(points).flatten()
+        if self.projection is None and self.auxiliary is None:
+            return self.net(points).flatten()
+        features = self.net[:-1](points)
+        logits = self.net[-1](features).flatten()
+        if self.auxiliary is not None:
+            self.auxiliary(features)
+        if self.projection is not None:
+            if labels is None:
+                raise ValueError("this discriminator is conditional: pass class labels")
+            logits = logits + (self.projection(labels) * features).sum(1)
+        return logits
