@@ -62,7 +62,8 @@ def curve_png(
     ax.set_xlabel("generator step")
     ax.grid(alpha=0.3)
     ax.legend()
-    fig.tight_layout()
+    # fixed margins: tight_layout measured every text box and took half of the drawing time
+    fig.subplots_adjust(left=0.08, right=0.98, top=0.92, bottom=0.12)
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", dpi=100)
     plt.close(fig)
