@@ -37,8 +37,18 @@ def _final_tensors(run: Path) -> dict:
 def test_sigkill_at_random_moments_then_resume_is_bit_exact(tmp_path: Path) -> None:
     common = [*TINY, f"schedule.steps={STEPS}", "logging.checkpoint_every=1"]
     # saving does not touch the training state: the reference saves only at its end
-    assert main(["train", *common, f"logging.checkpoint_every={STEPS}",
-                 f"logging.root={tmp_path}", "logging.name=whole"]) == 0
+    assert (
+        main(
+            [
+                "train",
+                *common,
+                f"logging.checkpoint_every={STEPS}",
+                f"logging.root={tmp_path}",
+                "logging.name=whole",
+            ]
+        )
+        == 0
+    )
     # the killed run starts with one uninterrupted step, then is killed again and again
     assert (
         main(

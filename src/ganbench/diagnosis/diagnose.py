@@ -16,6 +16,7 @@ from typing import Any
 from ganbench.config import Config
 from ganbench.diagnosis.rules import VERDICTS, Context, Finding, Stretch, findings
 from ganbench.diagnosis.thresholds import loss_scale
+from ganbench.jsonlines import read_json_lines
 from ganbench.training.divergence import ROLLBACK_LOG
 from ganbench.training.rundir import RunDir
 
@@ -102,16 +103,7 @@ def _grid_for(run: RunDir, step: int) -> str | None:
 
 
 def read_divergences(run: RunDir) -> list[dict[str, Any]]:
-    path = run.path / ROLLBACK_LOG
-    if not path.is_file():
-        return []
-    out = []
-    for line in path.read_text().splitlines():
-        try:
-            out.append(json.loads(line))
-        except json.JSONDecodeError:
-            continue
-    return out
+    return read_json_lines(run.path / ROLLBACK_LOG)
 
 
 def _is_training_line(record: dict[str, Any]) -> bool:

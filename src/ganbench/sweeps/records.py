@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from ganbench.atomic import atomic_write_text
+from ganbench.jsonlines import read_json_lines
 from ganbench.sweeps.plan import TrialTask
 
 TRIAL_FILE = "trial.json"
@@ -45,16 +46,7 @@ def remove_record(run_dir: str | Path) -> None:
 
 
 def read_attempts(run_dir: str | Path) -> list[dict[str, Any]]:
-    path = Path(run_dir) / ATTEMPTS_FILE
-    if not path.is_file():
-        return []
-    out = []
-    for line in path.read_text().splitlines():
-        try:
-            out.append(json.loads(line))
-        except json.JSONDecodeError:
-            continue  # a line cut short by a kill
-    return out
+    return read_json_lines(Path(run_dir) / ATTEMPTS_FILE)  # a line cut short by a kill: skipped
 
 
 def append_attempt(run_dir: str | Path, attempt: dict[str, Any]) -> None:
