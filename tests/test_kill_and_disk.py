@@ -76,7 +76,7 @@ def test_sigkill_at_random_moments_then_resume_is_bit_exact(tmp_path: Path) -> N
         )
         if kills < KILLS:
             try:
-                proc.wait(timeout=rng.uniform(2.0, 4.5))  # past the imports, into training
+                proc.wait(timeout=rng.uniform(1.5, 3.5))  # past the imports, into training
             except subprocess.TimeoutExpired:
                 proc.kill()
                 proc.wait()
