@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
 
 from ganbench.commands import (
     cmd_data_list,
@@ -18,6 +17,7 @@ from ganbench.commands import (
 )
 from ganbench.errors import GanbenchError
 from ganbench.inspection import add_inspection_commands
+from ganbench.train_commands import cmd_resume, cmd_train
 
 EXAMPLES = """\
 examples:
@@ -37,97 +37,6 @@ examples:
 """
 
 
-def _split_source(args: list[str]) -> tuple[str | None, list[str]]:
-    """``[CONFIG] key=value ...``: the first word is a recipe/file unless it is an override."""
-    if args and "=" not in args[0]:
-        return args[0], args[1:]
-    return None, args
-
-
-def _print_run_summary(run_path: Path, result, steps_target: int, noise: bool = True) -> None:
-    where = str(run_path)
-    if result.interrupted:
-        print(f"\nstopped at step {result.end_step}; checkpoint written.")
-        print(f"continue with:  ganbench resume {where} --steps {steps_target}")
-    else:
-        print(
-            f"\ntrained steps {result.start_step}..{result.end_step} in {result.seconds:.0f} s "
-            f"({result.images_per_second:.0f} images/s)"
-        )
-    print(f"run directory:  {where}")
-    print(f"  samples:      {where}/samples/   curves: {where}/plots/")
-    print(f"  metrics:      {where}/metrics.jsonl")
-    print("next:")
-    if noise:
-        print(f"  ganbench generate {where} --n 64 --out {where}/generated.png")
-    else:
-        print(f"  ganbench translate {where} --input synthetic --out {where}/translated")
-    print(f"  ganbench evaluate {where}")
-    print(f"  ganbench resume {where} --steps {result.end_step * 2}")
-    print(f"  tensorboard --logdir {where}/events")
-
-
-def cmd_train(ns: argparse.Namespace) -> int:
-    from ganbench.config import load_config
-
-    source, overrides = _split_source(ns.args)
-    cfg = load_config(source, overrides)
-    if ns.print_config:
-        print(cfg.to_yaml(), end="")
-        return 0
-    from ganbench.training.rundir import RunDir
-    from ganbench.training.trainer import Trainer
-
-    run = RunDir.create(cfg)
-    try:
-        trainer = Trainer(cfg, run)
-    except BaseException:
-        run.remove_if_unused()  # a start that fails leaves no empty run directory
-        raise
-    print(f"run directory: {run.path}")
-    if cfg.diagnose.check_d:
-        from ganbench.diagnosis.check_d import check_discriminator, format_check, write_check
-
-        print("checking that D can tell every class from noise (diagnose.check_d):")
-        check = check_discriminator(cfg, seed=cfg.seed)
-        print(format_check(check))
-        write_check(check, run.path)
-    result = trainer.fit(cfg.schedule.steps)
-    _print_run_summary(run.path, result, cfg.schedule.steps, trainer.family.samples_from_noise)
-    return 130 if result.interrupted else 0
-
-
-def cmd_resume(ns: argparse.Namespace) -> int:
-    from ganbench.config import apply_overrides, validate
-    from ganbench.training.rundir import RunDir
-    from ganbench.training.trainer import Trainer
-
-    run = RunDir.open(ns.run_dir)
-    saved = run.read_config()
-    overrides = list(ns.overrides)
-    if ns.steps is not None:
-        overrides.append(f"schedule.steps={ns.steps}")
-    cfg = validate(apply_overrides(saved.to_dict(), overrides))
-    stem = run.stem_for_step(ns.step) if ns.step is not None else None
-    trainer = Trainer(cfg, run)
-    step = trainer.restore(stem, force=ns.force)
-    if stem is not None:
-        dropped = run.drop_checkpoints_after(step)
-        if dropped:
-            print(f"from step {step}: removed the later checkpoints {dropped}")
-    if step >= cfg.schedule.steps:
-        print(
-            f"{run.path} is already at step {step} (schedule.steps={cfg.schedule.steps}); "
-            f"pass --steps N with N > {step} to train further"
-        )
-        return 0
-    run.write_config(cfg)
-    print(f"resuming {run.path} from step {step} to {cfg.schedule.steps}")
-    result = trainer.fit(cfg.schedule.steps)
-    _print_run_summary(run.path, result, cfg.schedule.steps, trainer.family.samples_from_noise)
-    return 130 if result.interrupted else 0
-
-
 def cmd_recipes(ns: argparse.Namespace) -> int:
     from ganbench.config import available_recipes, recipes_dir
 
@@ -138,10 +47,11 @@ def cmd_recipes(ns: argparse.Namespace) -> int:
 
 
 def cmd_sweep(ns: argparse.Namespace) -> int:
-    from ganbench.sweeps.executors import available_cores, make_executor
+    from ganbench.sweeps.executors import make_executor
     from ganbench.sweeps.plan import build_plan
     from ganbench.sweeps.runner import run_sweep
     from ganbench.sweeps.spec import load_spec
+    from ganbench.training.runtime import available_cores
 
     threads = ns.threads or max(1, available_cores() // ns.workers)
     executor = None
@@ -191,6 +101,12 @@ def _positive_float(text: str) -> float:
     return value
 
 
+NPROC_HELP = (
+    "train with N processes on this machine (torchrun; data-parallel, schedule.batch_size "
+    "split among them)"
+)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="ganbench",
@@ -208,6 +124,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     train.add_argument("args", nargs="*", metavar="[CONFIG] key=value", help="recipe and overrides")
     train.add_argument("--print-config", action="store_true", help="print the resolved config")
+    train.add_argument("--nproc", type=_positive, help=NPROC_HELP)
     train.set_defaults(func=cmd_train)
 
     resume = sub.add_parser("resume", help="continue a run from its latest checkpoint")
@@ -220,6 +137,7 @@ def build_parser() -> argparse.ArgumentParser:
         type=_non_negative,
         help="resume from this checkpoint (default: the newest intact one); later ones are removed",
     )
+    resume.add_argument("--nproc", type=_positive, help=NPROC_HELP)
     resume.set_defaults(func=cmd_resume)
 
     gen = sub.add_parser("generate", help="sample a grid from a run's generator")

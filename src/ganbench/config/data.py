@@ -52,6 +52,11 @@ class DataConfig(_Section):
     workers: int = Field(0, ge=0, description="processes generating or decoding data")
     cache: bool = Field(False, description="keep generated shapes in an .npz under cache_dir")
     cache_dir: str | None = Field(None, description="default: $GANBENCH_CACHE or ~/.cache/ganbench")
+    memory_map: bool = Field(
+        False,
+        description="folder: decode once into a memory-mapped file under cache_dir (sets "
+        "larger than memory train with bounded memory)",
+    )
     # shapes
     custom_classes: dict[str, ShapeClassSpec] = Field(default_factory=dict)
     colours: dict[str, RGB] = Field(default_factory=dict, description="base colour per class")
@@ -122,6 +127,11 @@ class DataConfig(_Section):
                 )
             if sum(self.proportions) <= 0:
                 raise ValueError("data.proportions must not all be zero")
+        if self.memory_map and self.source != "folder":
+            raise ValueError(
+                f"data.memory_map decodes an image folder to disk; data.source={self.source} "
+                "is generated or loaded whole (use data.stream=true for endless synthetic data)"
+            )
         if self.stream and not SOURCES[self.source].synthetic:
             raise ValueError(f"data.stream needs a synthetic source; {self.source} is a fixed set")
         if self.source == "folder":

@@ -44,6 +44,7 @@ LATER_DEFAULTS: dict[tuple[str | None, str], Any] = {
     ("logging", "report"): True,
     ("objective", "r1_every"): 1,
     ("objective", "class_weight"): 1.0,
+    ("data", "memory_map"): False,
 }
 
 

@@ -100,6 +100,8 @@ def _real_images(cfg: DataConfig, seed: int) -> tuple:
         raise DataError(f"no {cfg.source} images are left after choosing classes and shares")
     if truth is not None:
         truth = [truth[i] for i in index.tolist()]
+    if len(index) == len(images) and bool((index == torch.arange(len(index))).all()):
+        return images, labels, truth, names, notes  # no copy (a memory-mapped folder stays so)
     return images[index], labels[index], truth, names, notes
 
 
@@ -120,10 +122,11 @@ def _with_proportions(
 
 def _folders(cfg: DataConfig) -> tuple:
     size = cfg.image_size + cfg.crop_margin
-    first = load_folder(cfg.path, size, cfg.monochrome, cfg.workers)
+    mapped = cache.cache_root(cfg.cache_dir) if cfg.memory_map else None
+    first = load_folder(cfg.path, size, cfg.monochrome, cfg.workers, mapped)
     if cfg.path_b is None:
         return first.images, first.labels, first.class_names, first.notes
-    second = load_folder(cfg.path_b, size, cfg.monochrome, cfg.workers)
+    second = load_folder(cfg.path_b, size, cfg.monochrome, cfg.workers, mapped)
     images = torch.cat([first.images, second.images])
     labels = torch.cat([torch.zeros(len(first.images)), torch.ones(len(second.images))]).long()
     return images, labels, cfg.source_class_names(), first.notes + second.notes

@@ -1,9 +1,10 @@
 """Any folder of images, searched recursively; subfolders holding images are the classes.
 
 Every file is decoded once, at load time, resized (shorter side) and centre-cropped to a
-square and kept in memory, so an unreadable file is found before training starts: it is
-skipped, counted and named in the data set's notes, never a crash mid-epoch. Two folders
-A and B make an unpaired pair for translation (:class:`UnpairedImages`).
+square and kept in memory (or, with ``data.memory_map=true``, in a memory-mapped file on
+disk: :mod:`ganbench.data.folder_cache`), so an unreadable file is found before training
+starts: it is skipped, counted and named in the data set's notes, never a crash mid-epoch.
+Two folders A and B make an unpaired pair for translation (:class:`UnpairedImages`).
 """
 
 from __future__ import annotations
@@ -57,9 +58,15 @@ def _try_decode(path: Path, size: int, monochrome: bool) -> np.ndarray | None:
 
 
 def load_folder(
-    path: str | Path, size: int, monochrome: bool = False, workers: int = 0
+    path: str | Path,
+    size: int,
+    monochrome: bool = False,
+    workers: int = 0,
+    memory_map: Path | None = None,
 ) -> FolderImages:
-    """Every readable image under ``path`` at ``size`` px, labelled by class subfolder."""
+    """Every readable image under ``path`` at ``size`` px, labelled by class subfolder.
+    ``memory_map``: a cache folder to decode into a memory-mapped file (bounded memory for
+    folders larger than memory, :mod:`ganbench.data.folder_cache`) instead of RAM."""
     root = Path(path)
     if not root.is_dir():
         raise DataError(f"image folder {root} does not exist; set data.path to a folder of images")
@@ -72,19 +79,35 @@ def load_folder(
         )
     by_class = len(class_names) > 1 or class_names != [root.name]
     labels = [class_names.index(f.relative_to(root).parts[0]) if by_class else 0 for f in files]
+    if memory_map is not None:
+        from ganbench.data.folder_cache import mapped_folder
+
+        channels = 1 if monochrome else 3
+        images, kept_labels, failed = mapped_folder(
+            root, files, labels, size, channels,
+            lambda f: _try_decode(f, size, monochrome), memory_map, workers,
+        )  # fmt: skip
+        notes = _failure_notes(root, failed)
+        if not len(images):
+            raise DataError(f"none of the {len(files)} image files under {root} could be read")
+        return FolderImages(images, kept_labels, class_names, notes)
     with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
         decoded = list(pool.map(lambda f: _try_decode(f, size, monochrome), files))
     keep = [i for i, array in enumerate(decoded) if array is not None]
     failed = [files[i] for i, array in enumerate(decoded) if array is None]
-    notes = []
-    if failed:
-        shown = ", ".join(str(f.relative_to(root)) for f in failed[:SHOWN_FAILURES])
-        more = f" and {len(failed) - SHOWN_FAILURES} more" if len(failed) > SHOWN_FAILURES else ""
-        notes.append(f"skipped {len(failed)} unreadable file(s) under {root}: {shown}{more}")
+    notes = _failure_notes(root, failed)
     if not keep:
         raise DataError(f"none of the {len(files)} image files under {root} could be read")
     images = torch.from_numpy(np.stack([decoded[i] for i in keep]))
     return FolderImages(images, torch.tensor([labels[i] for i in keep]), class_names, notes)
+
+
+def _failure_notes(root: Path, failed: list[Path]) -> list[str]:
+    if not failed:
+        return []
+    shown = ", ".join(str(f.relative_to(root)) for f in failed[:SHOWN_FAILURES])
+    more = f" and {len(failed) - SHOWN_FAILURES} more" if len(failed) > SHOWN_FAILURES else ""
+    return [f"skipped {len(failed)} unreadable file(s) under {root}: {shown}{more}"]
 
 
 @dataclass

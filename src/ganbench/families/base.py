@@ -20,6 +20,7 @@ from torch import nn
 from ganbench.config import Config
 from ganbench.data.dataset import DataSet
 from ganbench.data.stream import StreamSet
+from ganbench.training.distributed import Shard
 
 Batch = tuple[torch.Tensor, ...]
 
@@ -52,6 +53,12 @@ class Family(ABC):
         self.modules: dict[str, nn.Module] = {}
         self.optimisers: dict[str, torch.optim.Optimizer] = {}
         self.base_lrs: dict[str, float] = {}
+        self.shard = Shard()
+
+    def use_shard(self, shard: Shard) -> None:
+        """Train on one rank's slice of every global batch (several processes): a family
+        that draws its own batches or latents takes ``self.shard.take`` of the global draw."""
+        self.shard = shard
 
     def data_needs(self, step: int) -> DataNeeds:
         return DataNeeds()

@@ -23,6 +23,7 @@ from ganbench.objectives.labels import LabelTricks
 from ganbench.sampling import statistics_latents
 from ganbench.seeding import torch_generator
 from ganbench.training import checkpoint
+from ganbench.training.distributed import Shard
 from ganbench.training.image_pool import ImagePool
 
 
@@ -97,6 +98,10 @@ class GANFamily(Family):
             cfg.seed,
             mode_centres(data),
         )
+
+    def use_shard(self, shard: Shard) -> None:
+        super().use_shard(shard)
+        self.update.shard = shard
 
     def data_needs(self, step: int) -> DataNeeds:
         return DataNeeds(batches_per_step=self.cfg.schedule.d_steps)

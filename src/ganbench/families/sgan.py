@@ -125,10 +125,11 @@ class SGANFamily(Family):
         assert self.pool is not None, "sgan trains only with its training data"
         G, D, options = self.generator, self.classifier, self.cfg.sgan
         unlabelled = batches[0][0]  # the labels of this batch are never read
-        size = options.labelled_batch or len(unlabelled)
+        world, take = self.shard.world, self.shard.take  # global draws, this rank's slice
+        size = options.labelled_batch or len(unlabelled) * world
         images, labels = self.pool.batch(size, torch_generator(self.cfg.seed, "sgan-batch", step))
-        images, labels = images.to(self.device), labels.to(self.device)
-        z = self._latent(len(unlabelled))
+        images, labels = take(images).to(self.device), take(labels).to(self.device)
+        z = take(self._latent(len(unlabelled) * world))
 
         d_opt, g_opt = self.optimisers["d"], self.optimisers["g"]
         d_opt.zero_grad(set_to_none=True)

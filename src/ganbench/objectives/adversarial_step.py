@@ -44,6 +44,7 @@ from ganbench.objectives.regularisers import (
     r1_penalty,
 )
 from ganbench.seeding import torch_generator
+from ganbench.training.distributed import Shard
 from ganbench.training.image_pool import ImagePool
 from ganbench.training.precision import autocast, compute_dtype
 
@@ -104,6 +105,7 @@ class AdversarialStep:
         self.tricks = tricks or Tricks()
         self.seed = seed
         self.modes = modes
+        self.shard = Shard()  # one rank's slice of the global batch (several processes)
 
     def _autocast(self) -> contextlib.AbstractContextManager:
         return autocast(self.dtype, self.device)
@@ -152,11 +154,12 @@ class AdversarialStep:
         """D's update; returns its stats, the fakes (with G's graph when ``keep_graph``) and
         their latents."""
         G, D, t = state.generator, state.discriminator, self.tricks
-        rng = torch_generator(self.seed, "d-step", step, k)
+        rng = torch_generator(self.seed, "d-step", step, k, *self.shard.salt)
         y = labels if self.conditional else None
-        z = sample_latent(
-            len(real), self.latent_dim, self.latent_distribution, state.latent_rng
-        ).to(self.device)
+        # The global batch's latents, of which this rank takes its slice.
+        n = len(real) * self.shard.world
+        z = sample_latent(n, self.latent_dim, self.latent_distribution, state.latent_rng)
+        z = self.shard.take(z).to(self.device)
 
         state.d_optimiser.zero_grad(set_to_none=True)
         with torch.set_grad_enabled(keep_graph), self._autocast():
@@ -260,7 +263,7 @@ class AdversarialStep:
         """Through the updated D, whose own weight gradients are not needed."""
         D = state.discriminator
         y = labels if self.conditional else None
-        rng = torch_generator(self.seed, "g-step", step)
+        rng = torch_generator(self.seed, "g-step", step, *self.shard.salt)
         state.g_optimiser.zero_grad(set_to_none=True)
         D.requires_grad_(False)
         try:

@@ -7,7 +7,6 @@ directories, never from an executor, so every executor gives the same report.
 
 from __future__ import annotations
 
-import os
 import signal
 from collections.abc import Iterator, Sequence
 from typing import Any
@@ -17,13 +16,6 @@ from ganbench.sweeps.plan import TrialTask
 from ganbench.sweeps.trial import record_failure, run_trial
 
 Outcome = tuple[TrialTask, dict[str, Any]]
-
-
-def available_cores() -> int:
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # macOS, Windows
-        return os.cpu_count() or 1
 
 
 class InlineExecutor:

@@ -10,15 +10,18 @@ from ganbench.training.rundir import RunDir
 
 
 class RunLogger:
-    def __init__(self, run: RunDir, tensorboard: bool):
-        self.run = run
+    def __init__(self, run: RunDir, tensorboard: bool, enabled: bool = True):
+        """``enabled=False``: log nothing (the ranks of a multi-process run but rank 0)."""
+        self.run, self.enabled = run, enabled
         self.writer = None
-        if tensorboard:
+        if tensorboard and enabled:
             from torch.utils.tensorboard import SummaryWriter
 
             self.writer = SummaryWriter(log_dir=str(run.events_dir))
 
     def scalars(self, record: dict[str, Any]) -> None:
+        if not self.enabled:
+            return
         self.run.append_metrics(record)
         if self.writer is not None:
             step = record["step"]

@@ -4,12 +4,20 @@ progress bar and the learning-rate schedule."""
 from __future__ import annotations
 
 import contextlib
+import os
 import signal
 from collections.abc import Iterator
 
 import torch
 
 from ganbench.errors import ConfigError
+
+
+def available_cores() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # macOS, Windows
+        return os.cpu_count() or 1
 
 
 def resolve_device(name: str) -> torch.device:

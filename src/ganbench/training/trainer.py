@@ -23,6 +23,7 @@ from ganbench.report.scatter import png_array, save_scatter, scatter_png
 from ganbench.sampling import fixed_grid_latents, generate, latent_batch
 from ganbench.seeding import derive_seed
 from ganbench.training import checkpoint
+from ganbench.training.distributed import Distributed
 from ganbench.training.divergence import (
     ROLLBACK_LOG,
     check_finite,
@@ -32,7 +33,13 @@ from ganbench.training.divergence import (
 from ganbench.training.logger import RunLogger
 from ganbench.training.memory import check_memory
 from ganbench.training.rundir import RunDir
-from ganbench.training.runtime import lr_factor, progress_bar, resolve_device, stop_requests
+from ganbench.training.runtime import (
+    available_cores,
+    lr_factor,
+    progress_bar,
+    resolve_device,
+    stop_requests,
+)
 
 
 @dataclass
@@ -49,9 +56,11 @@ class FitResult:
 class Trainer:
     def __init__(self, cfg: Config, run: RunDir):
         self.cfg, self.run = cfg, run
-        if cfg.threads:
-            torch.set_num_threads(cfg.threads)
         self.device = resolve_device(cfg.device)
+        self.dist = Distributed(cfg.schedule.batch_size, self.device)
+        self.writer = self.dist.shard.writer  # only rank 0 writes the run directory
+        if cfg.threads or self.dist.active:
+            torch.set_num_threads(cfg.threads or max(1, available_cores() // self.dist.shard.world))
         check_memory(cfg)  # before the data and the networks are allocated
         if family_class(cfg.family).layout == "unpaired":
             self.data = build_unpaired(cfg.data, cfg.seed)
@@ -62,6 +71,7 @@ class Trainer:
         for note in cfg.advisories():
             print(f"config: {note}", file=sys.stderr)
         self.family = build_family(cfg, self.device, self.data)
+        self.dist.attach(self.family)
         # Data batches per epoch; each step consumes the batches its family asks for.
         self.batches_per_epoch = self.data.steps_per_epoch(cfg.schedule.batch_size)
         per_step = self.family.data_needs(0).batches_per_step
@@ -74,12 +84,12 @@ class Trainer:
         self._evaluation_failed = False
         self._oracle = None
         noise = self.family.samples_from_noise
-        if cfg.evaluation.every and cfg.data.kind == "image" and noise:
+        if cfg.evaluation.every and cfg.data.kind == "image" and noise and self.writer:
             from ganbench.metrics.oracle import load_oracle
 
             self._oracle = load_oracle(cfg.data)  # once per run; a weak oracle is refused here
         self.live = None
-        if cfg.diagnose.live:
+        if cfg.diagnose.live and self.writer:
             from tqdm.auto import tqdm
 
             from ganbench.diagnosis.live import LiveDiagnosis
@@ -89,6 +99,9 @@ class Trainer:
 
     # checkpoints ------------------------------------------------------------------------
     def save_checkpoint(self) -> Path:
+        self.dist.before_checkpoint(self.family, self.step)
+        if not self.writer:
+            return self.run.checkpoint_stem(self.step)
         tensors, family_meta = checkpoint.family_tensors(self.family)
         tensors["rng.torch"] = torch.get_rng_state()
         refuse_non_finite(tensors, self.step, self.run)
@@ -124,7 +137,8 @@ class Trainer:
         torch.set_rng_state(tensors["rng.torch"])
         self.lr_scale = float(meta.get("lr_scale", 1.0))
         self.step = int(meta["step"])
-        self.run.truncate_metrics(self.step)
+        if self.writer:
+            self.run.truncate_metrics(self.step)
         return self.step
 
     # outputs ----------------------------------------------------------------------------
@@ -147,7 +161,9 @@ class Trainer:
             for group in optimiser.param_groups:
                 group["lr"] = self.family.base_lrs[name] * factor * self.lr_scale
 
-    def write_samples(self, logger: RunLogger) -> Path:
+    def write_samples(self, logger: RunLogger) -> Path | None:
+        if not self.writer:
+            return None
         images, per_row = self.family.grid_images(self.grid_z, self.grid_labels)
         epoch = self.epoch
         stem = self.run.samples_dir / f"step-{self.step:07d}-epoch-{epoch:03d}.png"
@@ -168,6 +184,8 @@ class Trainer:
         switches in-training evaluation off, never stopping training."""
         from ganbench.metrics.evaluate import evaluate, flatten
 
+        if not self.writer:
+            return
         ev = self.cfg.evaluation
         classes = len(self.cfg.data.class_names)
 
@@ -190,6 +208,7 @@ class Trainer:
 
     def _record(self, sums: dict[str, torch.Tensor], count: int, seconds: float) -> dict:
         record: dict = {"step": self.step, "epoch": self.epoch}
+        sums = self.dist.mean(sums)  # every rank's statistics (identical records everywhere)
         for key, value in sums.items():  # a vector (a histogram) is logged as a list
             record[key] = value.item() / count if value.dim() == 0 else (value / count).tolist()
         for name, optimiser in self.family.optimisers.items():
@@ -220,7 +239,8 @@ class Trainer:
             "reason": str(diverged).split("; ")[0],
             "time": time.time(),
         }
-        log_rollback(self.run, note)
+        if self.writer:
+            log_rollback(self.run, note)
         print(
             f"\ndivergence by step {failed_at} ({note['reason']}): rolled back to step {step}, "
             f"learning rates x{self.lr_scale:g} (rollback {self.rollbacks_done} of "
@@ -242,12 +262,12 @@ class Trainer:
         cfg, log_cfg = self.cfg, self.cfg.logging
         batch_size = cfg.schedule.batch_size
         samples_every = log_cfg.samples_every or self.steps_per_epoch
-        logger = RunLogger(self.run, log_cfg.tensorboard)
+        logger = RunLogger(self.run, log_cfg.tensorboard, enabled=self.writer)
         start_step, started = self.step, time.perf_counter()
         sums: dict[str, torch.Tensor] = {}
         count, window_start = 0, time.perf_counter()
         last_saved: Path | None = None
-        bar = progress_bar(start_step, until_step, log_cfg.progress)
+        bar = progress_bar(start_step, until_step, log_cfg.progress and self.writer)
         interrupted = time_capped = False
         batches = None
         try:
@@ -256,12 +276,12 @@ class Trainer:
                     self.write_samples(logger)
                 per_step = self.family.data_needs(self.step).batches_per_step
                 batches = self.data.batches(self.step * per_step, batch_size, cfg.seed)
-                while self.step < until_step and not stop["stop"]:
+                while self.step < until_step and not self.dist.any(stop["stop"]):
                     try:
                         self.set_learning_rates()
                         needs = self.family.data_needs(self.step)
                         real_batches = [
-                            tuple(t.to(self.device) for t in next(batches))
+                            tuple(t.to(self.device) for t in self.dist.batch(next(batches)))
                             for _ in range(needs.batches_per_step)
                         ]
                         stats = self.family.train_step(real_batches, self.step)
@@ -293,21 +313,24 @@ class Trainer:
                                 self._check_finite(self._record(sums, count, 1.0))
                             last_saved = self.save_checkpoint()
                         bar.update(1)
-                        if max_seconds is not None and time.perf_counter() - started >= max_seconds:
+                        if max_seconds is not None and self.dist.any(
+                            time.perf_counter() - started >= max_seconds
+                        ):
                             time_capped = True
                             break
                     except TrainingDiverged as diverged:
                         if not self._roll_back(diverged):
                             reason = str(diverged).split("; ")[0]
-                            log_rollback(
-                                self.run,
-                                {
-                                    "step": self.step,
-                                    "reason": reason,
-                                    "gave_up": True,
-                                    "time": time.time(),
-                                },
-                            )
+                            if self.writer:
+                                log_rollback(
+                                    self.run,
+                                    {
+                                        "step": self.step,
+                                        "reason": reason,
+                                        "gave_up": True,
+                                        "time": time.time(),
+                                    },
+                                )
                             if self.rollbacks_done:
                                 raise TrainingDiverged(
                                     f"{diverged} (gave up after {self.rollbacks_done} "
@@ -321,7 +344,7 @@ class Trainer:
                         last_saved = None
                         bar.n = self.step
                         bar.refresh()
-                interrupted = stop["stop"] or time_capped
+                interrupted = self.dist.any(stop["stop"]) or time_capped
             # Only a loop that ended between steps leaves a state worth saving; after a crash
             # the last periodic checkpoint stands.
             if last_saved is None and self.step > start_step:
@@ -333,7 +356,9 @@ class Trainer:
                 batches.close()
             bar.close()
             logger.close()
-            write_run_outputs(self.run, cfg.logging.report)
+            if self.writer:
+                write_run_outputs(self.run, cfg.logging.report)
+                self.dist.write_record(self.run.path)
         seconds = time.perf_counter() - started
         images = (self.step - start_step) * batch_size
         return FitResult(
