@@ -76,12 +76,21 @@ def conflicts(cfg: Config) -> list[str]:
         for key in (*_DCGAN_ONLY, "minibatch_std"):
             if getattr(m, key):
                 problems.append(f"model.{key} is built into the dcgan architecture only")
-    if m.self_attention is not None and m.arch == "dcgan" and cfg.data.kind == "image":
+    conv_images = m.arch in ("dcgan", "resnet") and cfg.data.kind == "image"
+    if m.arch == "resnet" and cfg.data.kind == "image":
+        for key in ("equalised_lr", "minibatch_discrimination", "minibatch_std"):
+            if getattr(m, key):
+                problems.append(f"model.{key} is built into the dcgan architecture only")
+        if m.pack > 1:
+            problems.append("model.pack is built into the dcgan discriminator only")
+    if m.skip_z and not (m.arch == "resnet" and cfg.data.kind == "image"):
+        problems.append("model.skip_z splits z over the resnet generator's blocks: set arch=resnet")
+    if m.self_attention is not None and conv_images:
         allowed = stage_resolutions(cfg.image_size)
         if m.self_attention not in allowed:
             problems.append(
                 f"model.self_attention={m.self_attention} is not an inner resolution of a "
-                f"{cfg.image_size}-px dcgan; allowed: {', '.join(map(str, allowed))}"
+                f"{cfg.image_size}-px {m.arch}; allowed: {', '.join(map(str, allowed))}"
             )
     if m.minibatch_std_groups == "class" and not (
         m.minibatch_std and cfg.conditional and m.arch == "dcgan" and cfg.data.kind == "image"
@@ -90,8 +99,8 @@ def conflicts(cfg: Config) -> list[str]:
             "model.minibatch_std_groups=class groups D's stddev channel by label: it needs "
             "model.minibatch_std=true, a conditional model and the dcgan architecture"
         )
-    if m.arch == "dcgan" and cfg.data.kind == "image":
-        if m.g_output != "tanh" and m.g_final_norm:
+    if conv_images:
+        if m.g_output != "tanh" and m.g_final_norm and m.arch == "dcgan":
             problems.append(
                 f"model.g_output={m.g_output} draws on the background colour, which a batch norm "
                 "after G's last layer would shift; set g_final_norm=false"
@@ -107,11 +116,17 @@ def conflicts(cfg: Config) -> list[str]:
                 "model.d_conditioning=projection needs D's pooled features, which minibatch "
                 "discrimination flattens away; drop one of them"
             )
-    images_on_dcgan = m.arch == "dcgan" and cfg.data.kind == "image"
-    if m.d_condition in ("acgan", "tacgan") and not (images_on_dcgan or cfg.data.kind == "points"):
+    if m.d_condition in ("acgan", "tacgan") and not (conv_images or cfg.data.kind == "points"):
         problems.append(
-            f"model.d_conditioning={m.d_condition} puts class heads on the dcgan or point "
-            "discriminator: it needs model.arch=dcgan with images, or 2D points"
+            f"model.d_conditioning={m.d_condition} puts class heads on the dcgan, resnet or "
+            "point discriminator: it needs model.arch=dcgan or resnet with images, or 2D points"
+        )
+    if cfg.conditional and cfg.family == "gan" and len(cfg.data.class_names) < 2:
+        where = f" ({cfg.data.path} has no class subfolders)" if cfg.data.source == "folder" else ""
+        problems.append(
+            f"model.conditioning={m.conditioning} conditions on the class, but "
+            f"data.source={cfg.data.source} gives one class{where}; set model.conditioning=none "
+            "or use data with two or more classes"
         )
     if cfg.sampling.truncation is not None and m.latent_distribution != "gaussian":
         problems.append(
@@ -149,7 +164,7 @@ def advisories(cfg: Config) -> list[str]:
         if getattr(m, key) != default
         and not (key == "d_conditioning" and getattr(m, key) in point_d)
     ]
-    if dcgan_only and (m.arch != "dcgan" or cfg.data.kind != "image"):
+    if dcgan_only and (m.arch not in ("dcgan", "resnet") or cfg.data.kind != "image"):
         model = "the point models" if cfg.data.kind == "points" else "the mlp model"
         notes.append(
             f"model.{', '.join(dcgan_only)} shape the dcgan image networks only; {model} "

@@ -9,6 +9,7 @@ from pydantic import Field, model_validator
 from ganbench.config.base import _Section
 
 MODEL_IMAGE_SIZES = (28, 32, 64)
+CONV_ARCHITECTURES = ("dcgan", "resnet")  # image networks that double from 4x4 (or 7x7)
 
 # Named layer stacks: a preset fills the model settings the user did not set.
 MODEL_PRESETS: dict[str, dict[str, Any]] = {
@@ -50,7 +51,7 @@ MODEL_PRESETS: dict[str, dict[str, Any]] = {
 class ModelConfig(_Section):
     """Generator and discriminator architecture."""
 
-    arch: Literal["dcgan", "mlp"] = "dcgan"
+    arch: Literal["dcgan", "resnet", "mlp"] = "dcgan"
     preset: Literal["none", "seed000", "radford"] = "none"
     image_size: int | None = Field(None, description="defaults to data.image_size")
     latent_dim: int = Field(100, ge=1)
@@ -121,6 +122,9 @@ class ModelConfig(_Section):
         None, description="resolution of a SAGAN self-attention block in G and D (dcgan)"
     )
     d_dropout: float = Field(0.0, ge=0.0, lt=1.0, description="dropout after D's activations")
+    skip_z: bool = Field(
+        False, description="resnet: split z over G's blocks (BigGAN's hierarchical latent)"
+    )
 
     @model_validator(mode="before")
     @classmethod

@@ -10,7 +10,7 @@ from pydantic import Field, field_validator, model_validator
 from ganbench.config.base import _Section
 from ganbench.config.data import DataConfig
 from ganbench.config.diagnose import DiagnoseConfig
-from ganbench.config.model import MODEL_IMAGE_SIZES, ModelConfig
+from ganbench.config.model import CONV_ARCHITECTURES, MODEL_IMAGE_SIZES, ModelConfig
 from ganbench.config.objective import ObjectiveConfig
 from ganbench.config.schedule import (
     EvaluationConfig,
@@ -45,6 +45,7 @@ LATER_DEFAULTS: dict[tuple[str | None, str], Any] = {
     ("objective", "r1_every"): 1,
     ("objective", "class_weight"): 1.0,
     ("data", "memory_map"): False,
+    ("model", "skip_z"): False,
 }
 
 
@@ -98,11 +99,12 @@ class Config(_Section):
             )
         if (
             self.data.kind == "image"
-            and self.model.arch == "dcgan"
+            and self.model.arch in CONV_ARCHITECTURES
             and self.data.image_size not in MODEL_IMAGE_SIZES
         ):
             raise ValueError(
-                f"data.image_size={self.data.image_size} cannot be built by the dcgan model; "
+                f"data.image_size={self.data.image_size} cannot be built by the "
+                f"{self.model.arch} model; "
                 f"allowed: {', '.join(map(str, MODEL_IMAGE_SIZES))}"
             )
         classes = len(self.data.class_names)

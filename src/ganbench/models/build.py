@@ -17,9 +17,11 @@ from ganbench.models.mlp import (
     PointDiscriminator,
     PointGenerator,
 )
+from ganbench.models.resnet_gan import ResNetDiscriminator, ResNetGenerator
 
 ARCHITECTURES: dict[str, tuple[type[nn.Module], type[nn.Module]]] = {
     "dcgan": (DCGANGenerator, DCGANDiscriminator),
+    "resnet": (ResNetGenerator, ResNetDiscriminator),
     "mlp": (MLPGenerator, MLPDiscriminator),
 }
 
@@ -42,7 +44,8 @@ def build_models(cfg: Config) -> tuple[nn.Module, nn.Module]:
         scheme = "default" if model.equalised_lr else model.init
         initialise(generator, scheme, model.leaky_slope)
         initialise(discriminator, scheme, model.leaky_slope)
-        if model.g_output != "tanh" and model.arch == "dcgan" and cfg.data.kind == "image":
+        conv = model.arch in ("dcgan", "resnet")
+        if model.g_output != "tanh" and conv and cfg.data.kind == "image":
             generator.start_blank(background_colour(cfg), model.spectral_norm != "both")
         if model.spectral_norm != "none":
             apply_spectral_norm(discriminator)

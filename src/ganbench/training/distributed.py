@@ -121,7 +121,6 @@ class Distributed:
         if not self.shard.active:
             return
         check_split(batch_size, self.shard.world)
-        self.batch_size = batch_size
         join_process_group(device)
 
     @property

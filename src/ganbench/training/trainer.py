@@ -100,11 +100,11 @@ class Trainer:
     # checkpoints ------------------------------------------------------------------------
     def save_checkpoint(self) -> Path:
         self.dist.before_checkpoint(self.family, self.step)
-        if not self.writer:
-            return self.run.checkpoint_stem(self.step)
         tensors, family_meta = checkpoint.family_tensors(self.family)
         tensors["rng.torch"] = torch.get_rng_state()
-        refuse_non_finite(tensors, self.step, self.run)
+        refuse_non_finite(tensors, self.step, self.run)  # on every rank: all roll back together
+        if not self.writer:
+            return self.run.checkpoint_stem(self.step)
         meta = {
             "step": self.step,
             "epoch": self.epoch,
