@@ -121,12 +121,12 @@ def conflicts(cfg: Config) -> list[str]:
             f"model.d_conditioning={m.d_condition} puts class heads on the dcgan, resnet or "
             "point discriminator: it needs model.arch=dcgan or resnet with images, or 2D points"
         )
-    if cfg.conditional and cfg.family == "gan" and len(cfg.data.class_names) < 2:
-        where = f" ({cfg.data.path} has no class subfolders)" if cfg.data.source == "folder" else ""
+    unlabelled = cfg.data.source == "folder" and len(cfg.data.class_names) < 2
+    if cfg.conditional and cfg.family == "gan" and unlabelled:
         problems.append(
-            f"model.conditioning={m.conditioning} conditions on the class, but "
-            f"data.source={cfg.data.source} gives one class{where}; set model.conditioning=none "
-            "or use data with two or more classes"
+            f"model.conditioning={m.conditioning} conditions on the class, but the folder "
+            f"{cfg.data.path} has no class subfolders (one class); set model.conditioning=none "
+            "or put each class's images in a subfolder"
         )
     if cfg.sampling.truncation is not None and m.latent_distribution != "gaussian":
         problems.append(

@@ -241,12 +241,12 @@ class Trainer:
         }
         if self.writer:
             log_rollback(self.run, note)
-        print(
-            f"\ndivergence by step {failed_at} ({note['reason']}): rolled back to step {step}, "
-            f"learning rates x{self.lr_scale:g} (rollback {self.rollbacks_done} of "
-            f"{sched.rollbacks}; logged in {ROLLBACK_LOG})",
-            file=sys.stderr,
-        )
+            print(
+                f"\ndivergence by step {failed_at} ({note['reason']}): rolled back to step "
+                f"{step}, learning rates x{self.lr_scale:g} (rollback {self.rollbacks_done} of "
+                f"{sched.rollbacks}; logged in {ROLLBACK_LOG})",
+                file=sys.stderr,
+            )
         return True
 
     def _postfix(self, record: dict) -> str:
