@@ -33,14 +33,20 @@ QUICK_OVERRIDES = {
 
 
 def quick_spec(source: Path, folder: Path) -> Path:
-    """The same cells on a tiny model for a few steps, one seed, few evaluation samples."""
+    """The first two cells on a tiny model for a few steps, one seed, few evaluation samples."""
     spec = yaml.safe_load(source.read_text())
     overrides = dict(spec.get("overrides") or {})
     overrides.pop("schedule.steps", None)
     if "shapes" in source.name:
         overrides.update(QUICK_OVERRIDES)
+    axes = {key: values[:2] for key, values in (spec.get("axes") or {}).items()}  # two cells
     spec.update(
-        overrides=overrides, steps=2, seeds=[0], eval_n=40, metrics=["classes", "wall_time"]
+        overrides=overrides,
+        axes=axes,
+        steps=2,
+        seeds=[0],
+        eval_n=40,
+        metrics=["classes", "wall_time"],
     )
     spec.pop("max_minutes", None)
     path = folder / source.name
