@@ -77,11 +77,16 @@ def cmd_train(ns: argparse.Namespace) -> int:
         check = check_discriminator(cfg, seed=cfg.seed)
         print(format_check(check))
         write_check(check, run.path)
+    return _fit(trainer, cfg)
+
+
+def _fit(trainer, cfg) -> int:
+    """Train to ``schedule.steps``, leave the process group, and (rank 0) say what was made."""
     result = trainer.fit(cfg.schedule.steps)
     trainer.dist.close()
-    if shard.writer:
+    if trainer.writer:
         noise = trainer.family.samples_from_noise
-        _print_run_summary(run.path, result, cfg.schedule.steps, noise)
+        _print_run_summary(trainer.run.path, result, cfg.schedule.steps, noise)
     return 130 if result.interrupted else 0
 
 
@@ -130,9 +135,4 @@ def cmd_resume(ns: argparse.Namespace) -> int:
     if shard.writer:
         run.write_config(cfg)
         print(f"resuming {run.path} from step {step} to {cfg.schedule.steps}")
-    result = trainer.fit(cfg.schedule.steps)
-    trainer.dist.close()
-    if shard.writer:
-        noise = trainer.family.samples_from_noise
-        _print_run_summary(run.path, result, cfg.schedule.steps, noise)
-    return 130 if result.interrupted else 0
+    return _fit(trainer, cfg)

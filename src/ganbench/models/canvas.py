@@ -20,6 +20,29 @@ from torch import nn
 START_COVERAGE_BIAS = -3.0  # sigmoid(-3) ~ 0.047: a nearly blank page
 
 
+@torch.no_grad()
+def start_blank(
+    output_layer: nn.Module,
+    canvas: AlphaCanvas | None,
+    background: torch.Tensor,
+    zero_weights: bool = True,
+) -> None:
+    """Make a generator start as an empty page of ``background`` (C values in [-1, 1]).
+
+    Alpha output: the canvas takes the background and the coverage bias starts low; the
+    weights keep their initialisation. Linear output: zero the last layer's weights (unless
+    spectral normalisation needs them: a zero matrix has no norm) and set its bias to the
+    background, so G draws ink on it instead of holding a saturated tanh there."""
+    if canvas is not None:
+        canvas.background.copy_(background.to(canvas.background))
+        output_layer.bias.zero_()
+        output_layer.bias[-1] = START_COVERAGE_BIAS
+        return
+    if zero_weights:
+        output_layer.weight.zero_()
+    output_layer.bias.copy_(background.to(output_layer.bias))
+
+
 class AlphaCanvas(nn.Module):
     """(B, C + 1, H, W) colour and coverage logits -> (B, C, H, W) images in [-1, 1]."""
 

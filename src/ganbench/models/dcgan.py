@@ -15,7 +15,7 @@ from torch import nn
 
 from ganbench.config import ModelConfig
 from ganbench.models.auxiliary import AUXILIARY_MODES, AuxiliaryHeads
-from ganbench.models.canvas import START_COVERAGE_BIAS, AlphaCanvas
+from ganbench.models.canvas import AlphaCanvas, start_blank
 from ganbench.models.catalogue import (  # also importable from here, as before
     stage_count,
     stage_resolutions,
@@ -158,15 +158,8 @@ class DCGANGenerator(nn.Module):
         spectral normalisation the weights keep their initialisation: a zero matrix has no
         norm). Alpha output: the canvas takes the background and the coverage bias starts
         low (see :mod:`ganbench.models.canvas`); the weights keep their initialisation."""
-        canvas = self.net[-1]
-        if isinstance(canvas, AlphaCanvas):
-            canvas.background.copy_(background.to(canvas.background))
-            self.output_layer.bias.zero_()
-            self.output_layer.bias[-1] = START_COVERAGE_BIAS
-            return
-        if zero_weights:
-            self.output_layer.weight.zero_()
-        self.output_layer.bias.copy_(background.to(self.output_layer.bias))
+        canvas = self.net[-1] if isinstance(self.net[-1], AlphaCanvas) else None
+        start_blank(self.output_layer, canvas, background, zero_weights)
 
 
 class DCGANDiscriminator(nn.Module):

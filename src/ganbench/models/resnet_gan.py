@@ -31,7 +31,7 @@ from torch.nn import functional as F
 
 from ganbench.config import ModelConfig
 from ganbench.models.auxiliary import AUXILIARY_MODES, AuxiliaryHeads
-from ganbench.models.canvas import START_COVERAGE_BIAS, AlphaCanvas
+from ganbench.models.canvas import AlphaCanvas, start_blank
 from ganbench.models.catalogue import stage_count, stage_widths, start_resolution
 from ganbench.models.conditioning import ImageConditioner, LatentConditioner, ProjectionHead
 from ganbench.models.layers import SelfAttention
@@ -158,15 +158,8 @@ class ResNetGenerator(nn.Module):
 
     @torch.no_grad()
     def start_blank(self, background: torch.Tensor, zero_weights: bool = True) -> None:
-        """As :meth:`DCGANGenerator.start_blank`: begin as an empty canvas."""
-        if self.canvas is not None:
-            self.canvas.background.copy_(background.to(self.canvas.background))
-            self.output_layer.bias.zero_()
-            self.output_layer.bias[-1] = START_COVERAGE_BIAS
-            return
-        if zero_weights:
-            self.output_layer.weight.zero_()
-        self.output_layer.bias.copy_(background.to(self.output_layer.bias))
+        """Begin as an empty canvas (:func:`ganbench.models.canvas.start_blank`)."""
+        start_blank(self.output_layer, self.canvas, background, zero_weights)
 
 
 def _chunk_sizes(total: int, parts: int) -> list[int]:
