@@ -72,10 +72,12 @@ def conflicts(cfg: Config) -> list[str]:
                 problems.append(f"model.{key} is built into the dcgan architecture only")
         if m.g_norm == "pixel":
             problems.append("model.g_norm=pixel is built into the dcgan architecture only")
-    elif m.arch == "mlp":
+    elif m.arch in ("mlp", "dense_conv"):
         for key in (*_DCGAN_ONLY, "minibatch_std"):
             if getattr(m, key):
                 problems.append(f"model.{key} is built into the dcgan architecture only")
+        if m.arch == "dense_conv" and m.pack > 1:
+            problems.append("model.pack is built into the dcgan and mlp discriminators only")
     conv_images = m.arch in ("dcgan", "resnet") and cfg.data.kind == "image"
     if m.arch == "resnet" and cfg.data.kind == "image":
         for key in ("equalised_lr", "minibatch_discrimination", "minibatch_std"):
@@ -165,7 +167,7 @@ def advisories(cfg: Config) -> list[str]:
         and not (key == "d_conditioning" and getattr(m, key) in point_d)
     ]
     if dcgan_only and (m.arch not in ("dcgan", "resnet") or cfg.data.kind != "image"):
-        model = "the point models" if cfg.data.kind == "points" else "the mlp model"
+        model = "the point models" if cfg.data.kind == "points" else f"the {m.arch} model"
         notes.append(
             f"model.{', '.join(dcgan_only)} shape the dcgan image networks only; {model} "
             "ignores them"

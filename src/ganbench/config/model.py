@@ -10,6 +10,8 @@ from ganbench.config.base import _Section
 
 MODEL_IMAGE_SIZES = (28, 32, 64)
 CONV_ARCHITECTURES = ("dcgan", "resnet")  # image networks that double from 4x4 (or 7x7)
+# image networks that build only the sizes of MODEL_IMAGE_SIZES
+SIZED_ARCHITECTURES = (*CONV_ARCHITECTURES, "dense_conv")
 
 # Named layer stacks: a preset fills the model settings the user did not set.
 MODEL_PRESETS: dict[str, dict[str, Any]] = {
@@ -51,7 +53,11 @@ MODEL_PRESETS: dict[str, dict[str, Any]] = {
 class ModelConfig(_Section):
     """Generator and discriminator architecture."""
 
-    arch: Literal["dcgan", "resnet", "mlp"] = "dcgan"
+    arch: Literal["dcgan", "resnet", "dense_conv", "mlp"] = Field(
+        "dcgan",
+        description="dcgan: fully convolutional; resnet: residual blocks; dense_conv: seed "
+        "000's convolutional GAN with dense ends; mlp: dense layers only",
+    )
     preset: Literal["none", "seed000", "radford"] = "none"
     image_size: int | None = Field(None, description="defaults to data.image_size")
     latent_dim: int = Field(100, ge=1)

@@ -10,7 +10,7 @@ from pydantic import Field, field_validator, model_validator
 from ganbench.config.base import _Section
 from ganbench.config.data import DataConfig
 from ganbench.config.diagnose import DiagnoseConfig
-from ganbench.config.model import CONV_ARCHITECTURES, MODEL_IMAGE_SIZES, ModelConfig
+from ganbench.config.model import MODEL_IMAGE_SIZES, SIZED_ARCHITECTURES, ModelConfig
 from ganbench.config.objective import ObjectiveConfig
 from ganbench.config.schedule import (
     EvaluationConfig,
@@ -99,7 +99,7 @@ class Config(_Section):
             )
         if (
             self.data.kind == "image"
-            and self.model.arch in CONV_ARCHITECTURES
+            and self.model.arch in SIZED_ARCHITECTURES
             and self.data.image_size not in MODEL_IMAGE_SIZES
         ):
             raise ValueError(

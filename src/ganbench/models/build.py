@@ -10,6 +10,7 @@ from torch.nn.utils.parametrizations import spectral_norm
 from ganbench.config import Config
 from ganbench.models.conditioning import ProjectionHead
 from ganbench.models.dcgan import DCGANDiscriminator, DCGANGenerator
+from ganbench.models.dense_conv import DenseConvDiscriminator, DenseConvGenerator
 from ganbench.models.init import initialise
 from ganbench.models.mlp import (
     MLPDiscriminator,
@@ -22,6 +23,7 @@ from ganbench.models.resnet_gan import ResNetDiscriminator, ResNetGenerator
 ARCHITECTURES: dict[str, tuple[type[nn.Module], type[nn.Module]]] = {
     "dcgan": (DCGANGenerator, DCGANDiscriminator),
     "resnet": (ResNetGenerator, ResNetDiscriminator),
+    "dense_conv": (DenseConvGenerator, DenseConvDiscriminator),
     "mlp": (MLPGenerator, MLPDiscriminator),
 }
 
