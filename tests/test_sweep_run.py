@@ -191,6 +191,9 @@ def test_cli_sweep_end_to_end_with_a_process_pool(tmp_path, capsys):
     assert (root / "tiny" / "report.html").is_file()
     report = json.loads((root / "tiny" / "report.json").read_text())
     assert report["counts"]["done"] == 2
+    markdown = (root / "tiny" / "report.md").read_text()
+    assert "| cell | n | mean [95% CI] |" in markdown and "**toy.high_quality**" in markdown
+    assert markdown.count("(baseline) | 2 |") == len(report["metrics"])
 
     # the same trials in this process give the same numbers: results come from the files
     assert main([*args, "--root", str(tmp_path / "inline"), "--executor", "inline"]) == 0
