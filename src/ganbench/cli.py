@@ -11,6 +11,7 @@ import sys
 from ganbench.commands import (
     cmd_data_list,
     cmd_data_preview,
+    cmd_encode,
     cmd_evaluate,
     cmd_generate,
     cmd_translate,
@@ -170,6 +171,19 @@ def build_parser() -> argparse.ArgumentParser:
     tr.add_argument("--step", type=_non_negative, help="checkpoint step (default: latest)")
     tr.add_argument("--out", default="translated", help="folder to write the images into")
     tr.set_defaults(func=cmd_translate)
+
+    enc = sub.add_parser("encode", help="map images or points to latent codes (bigan runs)")
+    enc.add_argument("run_dir")
+    enc.add_argument(
+        "--input",
+        required=True,
+        help="a folder of images, a .npy/.csv file of points, or 'held-out': unseen data of "
+        "the run's source",
+    )
+    enc.add_argument("--n", type=_positive, default=1000, help="at most this many inputs")
+    enc.add_argument("--step", type=_non_negative, help="checkpoint step (default: latest)")
+    enc.add_argument("--out", default="codes.npz", help="the .npz file to write")
+    enc.set_defaults(func=cmd_encode)
 
     ev = sub.add_parser(
         "evaluate",

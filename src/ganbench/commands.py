@@ -63,6 +63,13 @@ def _refuse_translation_run(run) -> None:
         )
 
 
+def cmd_encode(ns: argparse.Namespace) -> int:
+    from ganbench.encode import encode_run
+
+    encode_run(ns.run_dir, ns.input, ns.out, ns.n, ns.step)
+    return 0
+
+
 def cmd_translate(ns: argparse.Namespace) -> int:
     from ganbench.translate import translate_run
 

@@ -20,6 +20,7 @@ from ganbench.config.schedule import (
     ScheduleConfig,
 )
 from ganbench.digests import json_digest
+from ganbench.families.bigan_options import BiGANOptions, bigan_conflicts
 from ganbench.families.catalogue import FAMILY_NAMES, FAMILY_SECTIONS
 from ganbench.families.cyclegan_options import CycleGANOptions, cyclegan_conflicts
 from ganbench.families.sgan_options import SGANOptions, sgan_conflicts
@@ -75,6 +76,7 @@ class Config(_Section):
     cyclegan: CycleGANOptions = Field(
         default_factory=CycleGANOptions, description="family cyclegan's options"
     )
+    bigan: BiGANOptions = Field(default_factory=BiGANOptions, description="family bigan's options")
 
     @field_validator("family")
     @classmethod
@@ -141,7 +143,7 @@ class Config(_Section):
                     f"{keys} apply to family {section}, not {self.family}; set "
                     f"family={section} or remove them"
                 )
-        checks = {"sgan": sgan_conflicts, "cyclegan": cyclegan_conflicts}
+        checks = {"sgan": sgan_conflicts, "cyclegan": cyclegan_conflicts, "bigan": bigan_conflicts}
         if self.family in checks:
             problems += checks[self.family](self)
         return problems

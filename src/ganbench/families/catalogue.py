@@ -9,8 +9,9 @@ FAMILIES: dict[str, tuple[str, str]] = {
     "gan": ("ganbench.families.gan", "GANFamily"),
     "sgan": ("ganbench.families.sgan", "SGANFamily"),
     "cyclegan": ("ganbench.families.cyclegan", "CycleGANFamily"),
+    "bigan": ("ganbench.families.bigan", "BiGANFamily"),
 }
 
 FAMILY_NAMES = tuple(FAMILIES)
 # Families with their own config section (named after the family), validated by the family.
-FAMILY_SECTIONS = ("sgan", "cyclegan")
+FAMILY_SECTIONS = ("sgan", "cyclegan", "bigan")

@@ -58,7 +58,7 @@ def _dropout(rate: float) -> list[nn.Module]:
     return [nn.Dropout(rate)] if rate > 0 else []
 
 
-def _hidden_stack(
+def hidden_stack(
     inputs: int, width: int, layers: int, act: type[nn.Module] | nn.Module, dropout: float = 0.0
 ) -> list:
     modules: list[nn.Module] = []
@@ -81,7 +81,7 @@ class PointGenerator(nn.Module):
         )  # fmt: skip
         act = nn.ReLU if cfg.g_activation == "relu" else nn.LeakyReLU(cfg.leaky_slope)
         self.net = nn.Sequential(
-            *_hidden_stack(self.condition.out_dim, cfg.mlp_hidden, cfg.mlp_layers, act),
+            *hidden_stack(self.condition.out_dim, cfg.mlp_hidden, cfg.mlp_layers, act),
             nn.Linear(cfg.mlp_hidden, dim),
         )
 
@@ -106,7 +106,7 @@ class PointDiscriminator(nn.Module):
         self.pack = cfg.pack
         act = nn.LeakyReLU(cfg.leaky_slope)
         inputs = dim * cfg.pack + self.num_classes
-        hidden = _hidden_stack(inputs, cfg.mlp_hidden, cfg.mlp_layers, act, cfg.d_dropout)
+        hidden = hidden_stack(inputs, cfg.mlp_hidden, cfg.mlp_layers, act, cfg.d_dropout)
         head: list[nn.Module] = [MinibatchStdDev()] if cfg.minibatch_std else []
         width = cfg.mlp_hidden + (1 if cfg.minibatch_std else 0)
         self.net = nn.Sequential(*hidden, *head, nn.Linear(width, 1))
