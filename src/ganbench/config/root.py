@@ -23,6 +23,7 @@ from ganbench.digests import json_digest
 from ganbench.families.bigan_options import BiGANOptions, bigan_conflicts
 from ganbench.families.catalogue import FAMILY_NAMES, FAMILY_SECTIONS
 from ganbench.families.cyclegan_options import CycleGANOptions, cyclegan_conflicts
+from ganbench.families.egan_options import EGANOptions, egan_conflicts
 from ganbench.families.sgan_options import SGANOptions, sgan_conflicts
 
 
@@ -77,6 +78,7 @@ class Config(_Section):
         default_factory=CycleGANOptions, description="family cyclegan's options"
     )
     bigan: BiGANOptions = Field(default_factory=BiGANOptions, description="family bigan's options")
+    egan: EGANOptions = Field(default_factory=EGANOptions, description="family egan's options")
 
     @field_validator("family")
     @classmethod
@@ -136,14 +138,20 @@ class Config(_Section):
                 changed = sorted(
                     key
                     for key, value in options
-                    if value != type(options).model_fields[key].default
+                    if value
+                    != type(options).model_fields[key].get_default(call_default_factory=True)
                 )
                 keys = ", ".join(f"{section}.{key}" for key in changed)
                 problems.append(
                     f"{keys} apply to family {section}, not {self.family}; set "
                     f"family={section} or remove them"
                 )
-        checks = {"sgan": sgan_conflicts, "cyclegan": cyclegan_conflicts, "bigan": bigan_conflicts}
+        checks = {
+            "sgan": sgan_conflicts,
+            "cyclegan": cyclegan_conflicts,
+            "bigan": bigan_conflicts,
+            "egan": egan_conflicts,
+        }
         if self.family in checks:
             problems += checks[self.family](self)
         return problems

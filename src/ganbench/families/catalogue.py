@@ -10,8 +10,9 @@ FAMILIES: dict[str, tuple[str, str]] = {
     "sgan": ("ganbench.families.sgan", "SGANFamily"),
     "cyclegan": ("ganbench.families.cyclegan", "CycleGANFamily"),
     "bigan": ("ganbench.families.bigan", "BiGANFamily"),
+    "egan": ("ganbench.families.egan", "EGANFamily"),
 }
 
 FAMILY_NAMES = tuple(FAMILIES)
 # Families with their own config section (named after the family), validated by the family.
-FAMILY_SECTIONS = ("sgan", "cyclegan", "bigan")
+FAMILY_SECTIONS = ("sgan", "cyclegan", "bigan", "egan")
