@@ -24,6 +24,7 @@ from ganbench.families.bigan_options import BiGANOptions, bigan_conflicts
 from ganbench.families.catalogue import FAMILY_NAMES, FAMILY_SECTIONS
 from ganbench.families.cyclegan_options import CycleGANOptions, cyclegan_conflicts
 from ganbench.families.egan_options import EGANOptions, egan_conflicts
+from ganbench.families.pggan_options import PGGANOptions, pggan_conflicts
 from ganbench.families.sgan_options import SGANOptions, sgan_conflicts
 
 
@@ -79,6 +80,7 @@ class Config(_Section):
     )
     bigan: BiGANOptions = Field(default_factory=BiGANOptions, description="family bigan's options")
     egan: EGANOptions = Field(default_factory=EGANOptions, description="family egan's options")
+    pggan: PGGANOptions = Field(default_factory=PGGANOptions, description="family pggan's options")
 
     @field_validator("family")
     @classmethod
@@ -151,6 +153,7 @@ class Config(_Section):
             "cyclegan": cyclegan_conflicts,
             "bigan": bigan_conflicts,
             "egan": egan_conflicts,
+            "pggan": pggan_conflicts,
         }
         if self.family in checks:
             problems += checks[self.family](self)

@@ -72,6 +72,11 @@ class Family(ABC):
         """Statistics that must stay finite (the divergence guard) and lead the progress bar."""
         return ()
 
+    def status(self) -> dict[str, float]:
+        """Where the family stands after its latest step (e.g. a growth stage), added as it
+        is to every logged record (statistics are averaged over the logged steps)."""
+        return {}
+
     def progress(self, record: dict[str, Any]) -> str:
         """The progress bar's text for one logged record."""
         return " ".join(f"{key} {record[key]:.3f}" for key in self.headline() if key in record)

@@ -11,8 +11,9 @@ FAMILIES: dict[str, tuple[str, str]] = {
     "cyclegan": ("ganbench.families.cyclegan", "CycleGANFamily"),
     "bigan": ("ganbench.families.bigan", "BiGANFamily"),
     "egan": ("ganbench.families.egan", "EGANFamily"),
+    "pggan": ("ganbench.families.pggan", "PGGANFamily"),
 }
 
 FAMILY_NAMES = tuple(FAMILIES)
 # Families with their own config section (named after the family), validated by the family.
-FAMILY_SECTIONS = ("sgan", "cyclegan", "bigan", "egan")
+FAMILY_SECTIONS = ("sgan", "cyclegan", "bigan", "egan", "pggan")

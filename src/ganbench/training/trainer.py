@@ -211,6 +211,7 @@ class Trainer:
         sums = self.dist.mean(sums)  # every rank's statistics (identical records everywhere)
         for key, value in sums.items():  # a vector (a histogram) is logged as a list
             record[key] = value.item() / count if value.dim() == 0 else (value / count).tolist()
+        record.update(self.family.status())
         for name, optimiser in self.family.optimisers.items():
             record[f"lr_{name}"] = optimiser.param_groups[0]["lr"]
         record["images_per_s"] = count * self.cfg.schedule.batch_size / max(seconds, 1e-9)
