@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from scipy.stats import t as student_t
 
+from ganbench.errors import ConfigError
 from ganbench.sweeps import stats
 from ganbench.sweeps.aggregate import aggregate
 from ganbench.sweeps.plan import build_plan
@@ -215,3 +216,31 @@ def test_report_files(hand_made, capsys):
     assert len(parser.images) == 3 + 2
     assert all(src.startswith("data:image/png;base64,") for src in parser.images)
     assert "http://" not in html and "https://" not in html and "script" not in parser.tags
+
+
+def test_primary_metrics_are_corrected_as_their_own_family(hand_made):
+    """Naming one primary metric: its comparison alone carries the primary correction (Holm
+    over one test leaves p as it is); the other two are corrected between themselves."""
+    whole = {c["metric"]: c for c in aggregate(hand_made)["comparisons"]}
+    hand_made.spec.primary = ["toy.high_quality"]
+    got = {c["metric"]: c for c in aggregate(hand_made)["comparisons"]}
+    assert got["toy.high_quality"]["primary"] and not got["toy.reverse_kl"]["primary"]
+    assert got["toy.high_quality"]["holm_p"] == got["toy.high_quality"]["mann_whitney_p"]
+    assert got["toy.high_quality"]["holm_p"] < whole["toy.high_quality"]["holm_p"]
+    secondary = sorted(got[m]["mann_whitney_p"] for m in ("toy.modes_covered", "toy.reverse_kl"))
+    assert min(got[m]["holm_p"] for m in ("toy.modes_covered", "toy.reverse_kl")) == (
+        pytest.approx(min(1.0, 2 * secondary[0]))
+    )
+    report = aggregate(hand_made)
+    from ganbench.sweeps.markdown import markdown_table
+
+    text = markdown_table({**report, "spec": {**report["spec"], "primary": ["toy.high_quality"]}})
+    assert "a centre) [primary]" in text
+    assert "[secondary]" in text
+
+
+def test_primary_names_known_collected_metrics():
+    with pytest.raises(ConfigError, match=r"primary: unknown metric 'toy\.nope'"):
+        parse_spec({"name": "x", "base": "ring-gan", "metrics": ["toy"], "primary": ["toy.nope"]})
+    with pytest.raises(ConfigError, match=r"primary: 'fd_oracle' comes from the 'fd' metric"):
+        parse_spec({"name": "x", "base": "ring-gan", "metrics": ["toy"], "primary": ["fd_oracle"]})

@@ -89,11 +89,17 @@ def _comparisons(plan: Plan, cells: list[dict[str, Any]]) -> list[dict[str, Any]
                     "welch_p": stats.welch_p(x["values"], y["values"]),
                 }
             )
-    for row, adjusted in zip(rows, stats.holm([r["mann_whitney_p"] for r in rows]), strict=True):
-        row["holm_p"] = adjusted
-        row["verdict"] = stats.verdict(
-            adjusted, row["probability_of_improvement"], row["n_cell"], row["n_baseline"]
-        )
+    primary = set(plan.spec.primary or plan.metric_keys)
+    for row in rows:
+        row["primary"] = row["metric"] in primary
+    for family in (True, False):  # each family corrected on its own
+        members = [r for r in rows if r["primary"] is family]
+        adjusted = stats.holm([r["mann_whitney_p"] for r in members])
+        for row, p in zip(members, adjusted, strict=True):
+            row["holm_p"] = p
+            row["verdict"] = stats.verdict(
+                p, row["probability_of_improvement"], row["n_cell"], row["n_baseline"]
+            )
     return rows
 
 

@@ -82,7 +82,8 @@ The interval of the mean is a 95% bootstrap interval (BCa; percentile with fewer
 where BCa is undefined; zero width when all values are equal). IQM: the mean of the middle half.
 Failure rate: crashed or diverged trials and seeds that break the failure rule, with a 95%
 Wilson interval. Against the baseline: the two-sided Mann-Whitney U test, Holm-corrected over
-all comparisons in this report; P(better) = U / (n<sub>x</sub> n<sub>y</sub>), ties counting
+all comparisons in this report (over the spec's primary metrics and the others apart, when it
+names primary ones); P(better) = U / (n<sub>x</sub> n<sub>y</sub>), ties counting
 half, above 0.5 when the cell tends to be better; Welch's t-test for reference. A verdict says
 better or worse only when the corrected Mann-Whitney p is below 0.05 and P(better) agrees.</p>"""
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ganbench.sweeps.text import interval, number, p_value
+from ganbench.sweeps.text import family_note, interval, number, p_value
 
 
 def _escape(text: str) -> str:
@@ -26,7 +26,7 @@ def markdown_table(report: dict[str, Any]) -> str:
         better = "higher" if metric["higher_is_better"] else "lower"
         lines += [
             "",
-            f"**{key}** ({better} is better: {metric['what']})",
+            f"**{key}** ({better} is better: {metric['what']}){family_note(report, key)}",
             "",
             "| cell | n | mean [95% CI] | median | failed | P(better) | Holm p | verdict |",
             "|---|---:|---|---:|---|---:|---:|---|",

@@ -71,6 +71,12 @@ class SweepSpec(BaseModel):
     steps: int | None = Field(None, ge=1, description="schedule.steps of every trial")
     max_minutes: float | None = Field(None, gt=0, description="training wall-time cap")
     failure: FailureRule | None = None
+    primary: list[str] | None = Field(
+        None,
+        description="metric keys whose comparisons carry the verdicts, Holm-corrected among "
+        "themselves; the others are secondary, corrected as their own family (default: all "
+        "primary)",
+    )
     curves: list[str] = Field(default_factory=lambda: ["g_loss", "d_loss"])
 
 
@@ -201,6 +207,16 @@ def _metric_problems(spec: SweepSpec) -> list[str]:
             problems.append(f"metrics: unknown metric {name!r}; allowed: {', '.join(allowed)}")
     if spec.metrics is not None and len(set(spec.metrics)) != len(spec.metrics):
         problems.append(f"metrics: a metric is listed twice: {spec.metrics}")
+    for key in spec.primary or []:
+        metric = METRICS.get(key)
+        if metric is None:
+            problems.append(f"primary: unknown metric {key!r}; allowed: {', '.join(METRICS)}")
+        elif spec.metrics is not None and metric.group not in spec.metrics:
+            problems.append(
+                f"primary: {key!r} comes from the {metric.group!r} metric; add it to metrics:"
+            )
+    if spec.primary is not None and not spec.primary:
+        problems.append("primary: name at least one metric key, or leave it out")
     rule = spec.failure
     if rule is not None:
         metric = METRICS.get(rule.metric)

@@ -22,6 +22,15 @@ def p_value(value: Any) -> str:
     return "-" if value is None else f"{value:.2g}" if value >= 1e-3 else f"{value:.1e}"
 
 
+def family_note(report: dict[str, Any], key: str) -> str:
+    """Which correction family a metric's comparisons belong to, when the spec names
+    primary metrics."""
+    primary = report["spec"].get("primary")
+    if not primary:
+        return ""
+    return " [primary]" if key in primary else " [secondary]"
+
+
 def header(report: dict[str, Any]) -> str:
     counts = report["counts"]
     return (
@@ -43,7 +52,10 @@ def text_table(report: dict[str, Any]) -> str:
     for metric in report["metrics"]:
         key = metric["key"]
         better = "higher" if metric["higher_is_better"] else "lower"
-        lines += [f"{key} ({better} is better): {metric['what']}", columns]
+        lines += [
+            f"{key} ({better} is better): {metric['what']}{family_note(report, key)}",
+            columns,
+        ]
         for cell in report["cells"]:
             values = cell["metrics"].get(key, {"n": 0})
             rate = cell["failure_rate"]
@@ -68,6 +80,7 @@ def text_table(report: dict[str, Any]) -> str:
     lines.append(
         "* baseline. CI: bootstrap of the mean (BCa; percentile below 5 seeds); failures: Wilson. "
         "P(better): probability that a seed of the cell beats one of the baseline. p MW: "
-        "Mann-Whitney U, two-sided; Holm: corrected over all comparisons; Welch: t-test."
+        "Mann-Whitney U, two-sided; Holm: corrected over all comparisons (over the primary and "
+        "the secondary metrics apart, when the spec names primary ones); Welch: t-test."
     )
     return "\n".join(lines)
