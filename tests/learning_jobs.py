@@ -100,3 +100,75 @@ def cyclegan_job(seed: int, threads: int, root: Path) -> dict[str, Any]:
     overrides = [f"seed={seed}", f"threads={threads}", *QUIET, f"logging.root={root}"]
     cfg, trainer = _trained("shapes-cyclegan", [*overrides, f"logging.name=cycle-{seed}"])
     return translation_metrics(cfg, trainer.family.g_ab, trainer.family.g_ba)
+
+
+def conditioning_spread_job(mode: str, seed: int, threads: int, root: Path) -> float:
+    """Three overlapping 2D Gaussian classes (unit std, centres on a unit circle) learnt with D
+    conditioning ``mode``: each class's covariance trace over the truth's, averaged."""
+    import numpy as np
+
+    from ganbench.sampling import generate, latent_batch
+
+    torch.set_num_threads(threads)
+    overrides = [
+        "data.modes=3", "data.radius=1", "data.mode_std=1.0", "model.conditioning=embedding",
+        f"model.d_conditioning={mode}", "schedule.steps=2000", "optimiser.lr_decay_start=500",
+        f"seed={seed}", f"threads={threads}", *QUIET, f"logging.root={root}",
+        f"logging.name=conditioning-{mode}-{seed}",
+    ]  # fmt: skip
+    cfg, trainer = _trained("ring-gan", overrides)
+    ratios = []
+    for k in range(3):
+        z, labels = latent_batch(cfg, 4000, 123, torch.full((4000,), k))
+        points = generate(trainer.sampling_generator, z, labels).numpy()
+        ratios.append(np.trace(np.cov(points.T)) / 2.0)
+    return float(np.mean(ratios))
+
+
+def bigan_ring_job(seed: int, threads: int, root: Path, steps: int = 3000) -> dict[str, Any]:
+    """ring-bigan: how often G(E(x)) lands in the mode of x, on unseen points."""
+    from ganbench.families.bigan_probe import mode_agreement
+
+    torch.set_num_threads(threads)
+    overrides = [f"seed={seed}", f"threads={threads}", *QUIET, f"logging.root={root}"]
+    overrides.append(f"schedule.steps={steps}")
+    cfg, trainer = _trained("ring-bigan", [*overrides, f"logging.name=bigan-{seed}"])
+    return mode_agreement(trainer.family, cfg)
+
+
+PGGAN_STAGE_STEPS = 120  # steps of 32 images a stage trains stable, and a fade-in lasts
+PGGAN_RUN = [
+    f"pggan.stage_images={32 * PGGAN_STAGE_STEPS}",
+    f"pggan.fade_images={32 * PGGAN_STAGE_STEPS}",
+    "model.g_width=16",
+    "model.d_width=16",
+    "data.size=2000",
+    f"schedule.steps={4 * PGGAN_STAGE_STEPS}",
+]
+
+
+def pggan_growth_job(seed: int, threads: int, root: Path) -> dict[str, Any]:
+    """shapes-pggan grown 8 -> 16 -> 32 px: oracle FD (at 32 px) at the end of each stage and
+    once the next stage has faded in."""
+    from ganbench.config import load_config
+    from ganbench.metrics.evaluate import evaluate
+    from ganbench.sampling import generate, latent_batch
+    from ganbench.training.rundir import RunDir
+    from ganbench.training.trainer import Trainer
+
+    torch.set_num_threads(threads)
+    overrides = [*PGGAN_RUN, f"seed={seed}", f"threads={threads}", *QUIET,
+                 f"logging.root={root}", f"logging.name=pggan-{seed}"]  # fmt: skip
+    cfg = load_config("shapes-pggan", overrides)
+    trainer = Trainer(cfg, RunDir.create(cfg))
+
+    def draw(n: int):
+        z, _ = latent_batch(cfg, n, 7)
+        return generate(trainer.family.sampler(), z), None
+
+    fd = {}
+    for k in (1, 2, 3, 4):  # the end of 8 px, 16 px faded in, the end of 16, 32 faded in
+        trainer.fit(k * PGGAN_STAGE_STEPS)
+        result = evaluate(draw, cfg.data, ["fd"], 500, seed=3)
+        fd[k * PGGAN_STAGE_STEPS] = result["metrics"]["fd_oracle"]
+    return {"fd": fd, "resolution": trainer.family.resolutions[trainer.family.stage]}
