@@ -16,6 +16,8 @@ from ganbench.families.bigan_probe import linear_probes, occupancy
 from ganbench.training.rundir import RunDir
 from ganbench.training.trainer import Trainer
 
+from .family_checks import assert_same_weights
+
 TINY = ["logging.progress=false", "logging.checkpoint_every=2", "logging.samples_every=2"]
 TINY_RING = [*TINY, "model.mlp_hidden=16", "schedule.batch_size=32", "schedule.steps=4"]
 TINY_SHAPES = [
@@ -97,13 +99,7 @@ def test_bigan_trains_resumes_exactly_and_evaluates_on_the_ring(tmp_path, capsys
     resumed.fit(4)
     whole = Trainer(cfg3, RunDir.create(cfg3))
     whole.fit(4)
-    for name, module in whole.family.modules.items():
-        for a, b in zip(
-            module.state_dict().values(),
-            resumed.family.modules[name].state_dict().values(),
-            strict=True,
-        ):
-            assert torch.equal(a, b), name
+    assert_same_weights(whole.family, resumed.family)
     assert main(["evaluate", str(straight.run.path), "--n", "200"]) == 0
     result = json.loads((straight.run.path / "eval.json").read_text())["family"]
     assert 0 <= result["within_own_mode"] <= result["mode_agreement"] <= 1

@@ -6,6 +6,8 @@ from typing import TYPE_CHECKING, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from ganbench.families.schedule_rules import one_update_a_step
+
 if TYPE_CHECKING:
     from ganbench.config import Config
 
@@ -45,10 +47,5 @@ def bigan_conflicts(cfg: Config) -> list[str]:
             f"family bigan trains with the cross-entropy of the paper (objective.loss="
             f"non_saturating or minimax), not {cfg.objective.loss}"
         )
-    if cfg.schedule.ema > 0:
-        problems.append("family bigan keeps no EMA generator; set schedule.ema=0")
-    if cfg.schedule.d_steps != 1:
-        problems.append(
-            "family bigan makes one D and one G+E update a step; set schedule.d_steps=1"
-        )
+    problems += one_update_a_step(cfg, "bigan", "one D and one G+E")
     return problems

@@ -6,6 +6,8 @@ from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from ganbench.families.schedule_rules import one_update_a_step
+
 if TYPE_CHECKING:
     from ganbench.config import Config
 
@@ -48,10 +50,5 @@ def cyclegan_conflicts(cfg: Config) -> list[str]:
         problems.append(
             f"family cyclegan needs data.image_size divisible by 4, not {data.image_size}"
         )
-    if cfg.schedule.ema > 0:
-        problems.append("family cyclegan keeps no EMA generator; set schedule.ema=0")
-    if cfg.schedule.d_steps != 1:
-        problems.append(
-            "family cyclegan makes one G and one D update a step; set schedule.d_steps=1"
-        )
+    problems += one_update_a_step(cfg, "cyclegan", "one G and one D")
     return problems

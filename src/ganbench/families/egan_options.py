@@ -6,6 +6,8 @@ from typing import TYPE_CHECKING, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from ganbench.families.schedule_rules import one_update_a_step
+
 if TYPE_CHECKING:
     from ganbench.config import Config
 
@@ -53,8 +55,7 @@ def egan_conflicts(cfg: Config) -> list[str]:
             f"non_saturating or minimax), not {cfg.objective.loss}; G's losses are "
             "egan.mutations"
         )
-    if cfg.schedule.ema > 0:
-        problems.append("family egan keeps no EMA generator; set schedule.ema=0")
+    problems += one_update_a_step(cfg, "egan", "one D update and one generation")
     if cfg.schedule.batch_size % cfg.egan.population:
         problems.append(
             f"egan.population={cfg.egan.population} must divide schedule.batch_size="

@@ -7,6 +7,8 @@ from typing import TYPE_CHECKING, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from ganbench.families.schedule_rules import one_update_a_step
+
 if TYPE_CHECKING:
     from ganbench.config import Config
 
@@ -50,8 +52,5 @@ def pggan_conflicts(cfg: Config) -> list[str]:
             "family pggan normalises G by pixel norm (or nothing) and D not at all; set "
             "model.g_norm=pixel and model.d_norm=none"
         )
-    if cfg.schedule.ema > 0:
-        problems.append("family pggan keeps no EMA generator; set schedule.ema=0")
-    if cfg.schedule.d_steps != 1:
-        problems.append("family pggan makes one D and one G update a step; set schedule.d_steps=1")
+    problems += one_update_a_step(cfg, "pggan")
     return problems

@@ -6,6 +6,8 @@ from typing import TYPE_CHECKING, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from ganbench.families.schedule_rules import one_update_a_step
+
 if TYPE_CHECKING:
     from ganbench.config import Config
 
@@ -60,10 +62,7 @@ def sgan_conflicts(cfg: Config) -> list[str]:
         problems.append(
             "family sgan has an unconditional G (D predicts the class); set model.conditioning=none"
         )
-    if cfg.schedule.ema > 0:
-        problems.append("family sgan keeps no EMA generator; set schedule.ema=0")
-    if cfg.schedule.d_steps != 1:
-        problems.append("family sgan makes one D and one G update a step; set schedule.d_steps=1")
+    problems += one_update_a_step(cfg, "sgan")
     if cfg.data.sampler != "shuffled":
         problems.append(
             f"family sgan: data.sampler={cfg.data.sampler} orders batches by label, which would "
