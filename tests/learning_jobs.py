@@ -136,12 +136,12 @@ def bigan_ring_job(seed: int, threads: int, root: Path, steps: int = 3000) -> di
     return mode_agreement(trainer.family, cfg)
 
 
-PGGAN_STAGE_STEPS = 120  # steps of 32 images a stage trains stable, and a fade-in lasts
+PGGAN_STAGE_STEPS = 200  # steps of 32 images a stage trains stable, and a fade-in lasts
 PGGAN_RUN = [
     f"pggan.stage_images={32 * PGGAN_STAGE_STEPS}",
     f"pggan.fade_images={32 * PGGAN_STAGE_STEPS}",
-    "model.g_width=16",
-    "model.d_width=16",
+    "model.g_width=32",
+    "model.d_width=32",
     "data.size=2000",
     f"schedule.steps={4 * PGGAN_STAGE_STEPS}",
 ]
@@ -169,6 +169,6 @@ def pggan_growth_job(seed: int, threads: int, root: Path) -> dict[str, Any]:
     fd = {}
     for k in (1, 2, 3, 4):  # the end of 8 px, 16 px faded in, the end of 16, 32 faded in
         trainer.fit(k * PGGAN_STAGE_STEPS)
-        result = evaluate(draw, cfg.data, ["fd"], 500, seed=3)
+        result = evaluate(draw, cfg.data, ["fd"], 1000, seed=3)
         fd[k * PGGAN_STAGE_STEPS] = result["metrics"]["fd_oracle"]
     return {"fd": fd, "resolution": trainer.family.resolutions[trainer.family.stage]}

@@ -25,7 +25,7 @@ TINY = [
     "logging.progress=false", "logging.tensorboard=false", "logging.report=false", "threads=1",
 ]  # fmt: skip
 STEPS = 200
-KILLS = 10
+KILLS = 6
 
 
 def _final_tensors(run: Path) -> dict:

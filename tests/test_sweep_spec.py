@@ -132,6 +132,10 @@ def test_plan_checks_metrics_baseline_and_base(tmp_path):
         build_plan(spec(axes={"model.g_width": [8]}, baseline={"model.g_width": 9}), tmp_path, 1)
     with pytest.raises(ConfigError, match="no recipe or config file named 'nope'"):
         build_plan(spec(base="nope"), tmp_path, 1)
+    one_class = spec(base="shapes-dcgan", overrides={"data.classes": ["happy"]}, axes={},
+                     metrics=["validity"])  # fmt: skip
+    with pytest.raises(ConfigError, match=r"the base trains on one class \(happy\)"):
+        build_plan(one_class, tmp_path, 1)
 
 
 def test_trial_config_is_what_train_resolves(tmp_path):

@@ -329,8 +329,8 @@ def _check_source(cfg: DataConfig) -> None:
     if len(cfg.class_names) < 2:
         raise EvaluationError(
             f"data.source={cfg.source} has a single class ({cfg.class_names[0]}); an oracle is "
-            "a classifier and needs at least 2 classes. Use Inception features "
-            "(--inception-weights PATH) or pixel-space metrics (SWD, MS-SSIM) instead"
+            "a classifier and needs at least 2 classes, and evaluate scores images with it: "
+            "train and evaluate on two or more classes"
         )
 
 

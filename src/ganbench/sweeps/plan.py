@@ -82,6 +82,12 @@ def build_plan(spec: SweepSpec, root: str | Path, threads: int) -> Plan:
         ) from None
     chosen = spec.metrics if spec.metrics is not None else [*default_metrics(base.data), WALL_TIME]
     evaluation = tuple(m for m in chosen if m != WALL_TIME)
+    if evaluation and base.data.kind == "image" and len(base.data.class_names) < 2:
+        raise ConfigError(
+            f"sweep {spec.name}: the base trains on one class ({base.data.class_names[0]}), and "
+            "evaluation scores images with a classifier of the classes: give data.classes two "
+            "or more, or collect only wall_time"
+        )
     rule = spec.failure
     if rule is not None and rule.metric not in keys_of(chosen):
         raise ConfigError(
