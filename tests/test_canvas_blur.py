@@ -31,15 +31,16 @@ def test_alpha_canvas_refuses_a_missing_coverage_channel():
         AlphaCanvas(3)(torch.zeros(1, 3, 2, 2))
 
 
+@pytest.mark.parametrize("arch", ["dcgan", "dense_conv", "mlp"])
 @pytest.mark.parametrize(
     ("background", "monochrome", "expected"),
     [("[255, 255, 255]", "false", [1.0, 1.0, 1.0]), ("[0, 0, 0]", "true", [-1.0])],
 )
-def test_alpha_output_starts_near_the_blank_background(background, monochrome, expected):
+def test_alpha_output_starts_near_the_blank_background(background, monochrome, expected, arch):
     cfg = load_config(
         None,
         [*SMALL, "model.g_output=alpha", f"data.background={background}",
-         f"data.monochrome={monochrome}"],
+         f"data.monochrome={monochrome}", f"model.arch={arch}"],
     )  # fmt: skip
     G, _ = build_models(cfg)
     images = G(torch.randn(8, 16), torch.arange(8) % 4).detach()
@@ -58,9 +59,12 @@ def test_alpha_output_reaches_every_pixel_with_gradient():
     assert G.output_layer.weight.grad.abs().sum() > 0
 
 
-def test_alpha_output_with_a_final_batch_norm_is_refused():
+@pytest.mark.parametrize("arch", ["dcgan", "dense_conv"])
+def test_alpha_output_with_a_final_batch_norm_is_refused(arch):
     with pytest.raises(ConfigError, match="g_final_norm"):
-        load_config(None, [*SMALL, "model.g_output=alpha", "model.g_final_norm=true"])
+        load_config(
+            None, [*SMALL, "model.g_output=alpha", "model.g_final_norm=true", f"model.arch={arch}"]
+        )
 
 
 def test_blur_sigma_fades_linearly_to_zero():

@@ -120,15 +120,16 @@ def test_ema_ramp_up_follows_the_stylegan2_ada_half_life():
     assert EMAGenerator(g, decay=0.9, start=5).decay_at(3) == 0.0
 
 
+@pytest.mark.parametrize("arch", ["dcgan", "dense_conv", "mlp"])
 @pytest.mark.parametrize(
     ("background", "monochrome", "expected"),
     [("[255, 255, 255]", "false", [1.0, 1.0, 1.0]), ("[0, 0, 0]", "true", [-1.0])],
 )
-def test_linear_output_starts_as_a_blank_canvas(background, monochrome, expected):
+def test_linear_output_starts_as_a_blank_canvas(background, monochrome, expected, arch):
     cfg = load_config(
         None,
         [*SMALL, "model.g_output=linear", f"data.background={background}",
-         f"data.monochrome={monochrome}"],
+         f"data.monochrome={monochrome}", f"model.arch={arch}"],
     )  # fmt: skip
     G, _ = build_models(cfg)
     images = G(torch.randn(4, 16), torch.arange(4))

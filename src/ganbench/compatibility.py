@@ -14,7 +14,6 @@ DCGAN_IMAGE_SETTINGS = {
     "g_conditioning": None,
     "d_conditioning": None,
     "g_upsample": "transposed",
-    "g_output": "tanh",
 }
 
 
@@ -101,12 +100,13 @@ def conflicts(cfg: Config) -> list[str]:
             "model.minibatch_std_groups=class groups D's stddev channel by label: it needs "
             "model.minibatch_std=true, a conditional model and the dcgan architecture"
         )
+    final_norm_images = m.arch in ("dcgan", "dense_conv") and cfg.data.kind == "image"
+    if m.g_output != "tanh" and m.g_final_norm and final_norm_images:
+        problems.append(
+            f"model.g_output={m.g_output} draws on the background colour, which a batch norm "
+            "after G's last layer would shift; set g_final_norm=false"
+        )
     if conv_images:
-        if m.g_output != "tanh" and m.g_final_norm and m.arch == "dcgan":
-            problems.append(
-                f"model.g_output={m.g_output} draws on the background colour, which a batch norm "
-                "after G's last layer would shift; set g_final_norm=false"
-            )
         if m.d_condition in ("acgan", "tacgan") and (m.pack > 1 or o.image_pool):
             problems.append(
                 f"model.d_conditioning={m.d_condition} scores each image's class: model.pack "

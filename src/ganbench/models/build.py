@@ -46,8 +46,7 @@ def build_models(cfg: Config) -> tuple[nn.Module, nn.Module]:
         scheme = "default" if model.equalised_lr else model.init
         initialise(generator, scheme, model.leaky_slope)
         initialise(discriminator, scheme, model.leaky_slope)
-        conv = model.arch in ("dcgan", "resnet")
-        if model.g_output != "tanh" and conv and cfg.data.kind == "image":
+        if model.g_output != "tanh" and cfg.data.kind == "image":
             generator.start_blank(background_colour(cfg), model.spectral_norm != "both")
         if model.spectral_norm != "none":
             apply_spectral_norm(discriminator)

@@ -1,4 +1,4 @@
-"""G's image as ink laid over a blank canvas: the ``alpha`` output of the dcgan generator.
+"""G's image as ink laid over a blank canvas: the ``alpha`` output of the image generators.
 
 G's last layer makes C colour channels and one coverage channel; the image is
 ``background + sigmoid(coverage) * (tanh(colour) - background)``, alpha compositing of G's
@@ -33,14 +33,28 @@ def start_blank(
     weights keep their initialisation. Linear output: zero the last layer's weights (unless
     spectral normalisation needs them: a zero matrix has no norm) and set its bias to the
     background, so G draws ink on it instead of holding a saturated tanh there."""
+    channels = background.numel() + (canvas is not None)
+    # One bias per channel (a convolution) or per channel and pixel, channel-major (a dense
+    # layer whose output is reshaped to (C, H, W)).
+    bias = output_layer.bias.view(channels, -1)
     if canvas is not None:
         canvas.background.copy_(background.to(canvas.background))
-        output_layer.bias.zero_()
-        output_layer.bias[-1] = START_COVERAGE_BIAS
+        bias.zero_()
+        bias[-1] = START_COVERAGE_BIAS
         return
     if zero_weights:
         output_layer.weight.zero_()
-    output_layer.bias.copy_(background.to(output_layer.bias))
+    bias.copy_(background.to(bias).view(-1, 1).expand_as(bias))
+
+
+def output_head(g_output: str, channels: int) -> tuple[int, list[nn.Module]]:
+    """For G's ``g_output``: how many channels its last layer makes, and the modules after it
+    (the canvas, a tanh, or nothing for a linear output)."""
+    if g_output == "alpha":
+        return channels + 1, [AlphaCanvas(channels)]
+    if g_output == "tanh":
+        return channels, [nn.Tanh()]
+    return channels, []
 
 
 class AlphaCanvas(nn.Module):

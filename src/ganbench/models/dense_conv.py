@@ -18,6 +18,7 @@ import torch
 from torch import nn
 
 from ganbench.config import ModelConfig
+from ganbench.models.canvas import AlphaCanvas, output_head, start_blank
 from ganbench.models.conditioning import ImageConditioner, LatentConditioner
 
 KERNEL = 8
@@ -65,15 +66,25 @@ class DenseConvGenerator(nn.Module):
             up = nn.ConvTranspose2d(in_ch, cfg.g_width, KERNEL, 2, bias=False)
             stack += _normed(up, cfg.g_width, act(), norm, cfg.norm_position)
             in_ch = cfg.g_width
-        stack.append(nn.ConvTranspose2d(in_ch, channels, KERNEL, 2, padding=1, bias=False))
+        out_channels, head = output_head(cfg.g_output, channels)
+        linear_output = cfg.g_output != "tanh"
+        self._output_index = len(stack)
+        stack.append(
+            nn.ConvTranspose2d(in_ch, out_channels, KERNEL, 2, padding=1, bias=linear_output)
+        )
         if cfg.g_final_norm:
-            stack.append(nn.BatchNorm2d(channels))
-        stack.append(nn.Tanh())
-        self.net = nn.Sequential(*stack)
+            stack.append(nn.BatchNorm2d(out_channels))
+        self.net = nn.Sequential(*stack, *head)
 
     def forward(self, z: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
         h = self.dense(self.condition(z, labels))
         return self.net(h.view(h.shape[0], *self.map_shape))
+
+    @torch.no_grad()
+    def start_blank(self, background: torch.Tensor, zero_weights: bool = True) -> None:
+        """Begin as an empty canvas (:func:`ganbench.models.canvas.start_blank`)."""
+        canvas = self.net[-1] if isinstance(self.net[-1], AlphaCanvas) else None
+        start_blank(self.net[self._output_index], canvas, background, zero_weights)
 
 
 class DenseConvDiscriminator(nn.Module):

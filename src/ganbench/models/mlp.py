@@ -7,6 +7,7 @@ from torch import nn
 
 from ganbench.config import ModelConfig
 from ganbench.models.auxiliary import AUXILIARY_MODES, AuxiliaryHeads
+from ganbench.models.canvas import AlphaCanvas, output_head, start_blank
 from ganbench.models.conditioning import ImageConditioner, LatentConditioner
 from ganbench.models.layers import MinibatchStdDev, pack
 
@@ -20,15 +21,23 @@ class MLPGenerator(nn.Module):
             cfg.conditioning, cfg.latent_dim, num_classes, cfg.embedding_dim
         )
         act = nn.ReLU() if cfg.g_activation == "relu" else nn.LeakyReLU(cfg.leaky_slope)
+        out_channels, head = output_head(cfg.g_output, channels)
         self.net = nn.Sequential(
             nn.Linear(self.condition.out_dim, cfg.mlp_hidden),
             act,
-            nn.Linear(cfg.mlp_hidden, channels * image_size * image_size),
-            nn.Tanh(),
+            nn.Linear(cfg.mlp_hidden, out_channels * image_size * image_size),
         )
+        self.head = nn.Sequential(*head)
+        self.out_shape = (out_channels, image_size, image_size)
 
     def forward(self, z: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
-        return self.net(self.condition(z, labels)).view(-1, *self.shape)
+        return self.head(self.net(self.condition(z, labels)).view(-1, *self.out_shape))
+
+    @torch.no_grad()
+    def start_blank(self, background: torch.Tensor, zero_weights: bool = True) -> None:
+        """Begin as an empty canvas (:func:`ganbench.models.canvas.start_blank`)."""
+        canvas = next((m for m in self.head if isinstance(m, AlphaCanvas)), None)
+        start_blank(self.net[-1], canvas, background, zero_weights)
 
 
 class MLPDiscriminator(nn.Module):
