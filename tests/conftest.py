@@ -1,11 +1,31 @@
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
-import torch
 
-torch.set_num_threads(2)
+# Under `pytest -n N` each worker takes one core: one torch thread, its subprocesses too.
+PARALLEL_WORKER = bool(os.environ.get("PYTEST_XDIST_WORKER"))
+if PARALLEL_WORKER:
+    os.environ.setdefault("OMP_NUM_THREADS", "1")
+
+import torch  # noqa: E402  (after OMP_NUM_THREADS, which torch reads once)
+
+torch.set_num_threads(1 if PARALLEL_WORKER else 2)
+
+# The learning runs take minutes each; started first, they spread over the workers and the
+# short tests fill in around them, instead of one long run starting last on its own.
+LONGEST_FIRST = ("test_parallel_learning.py", "test_toy_learning.py", "test_learning.py")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    def rank(item: pytest.Item) -> int:
+        if item.path.name in LONGEST_FIRST:
+            return LONGEST_FIRST.index(item.path.name)
+        return len(LONGEST_FIRST) + (item.get_closest_marker("slow") is None)
+
+    items.sort(key=rank)  # stable: each file keeps its own order
 
 TINY = [
     "data.image_size=32",

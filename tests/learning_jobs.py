@@ -1,9 +1,11 @@
 """The long training runs of the learning tests, as plain functions that return their
-measurements, so they can run one per core in worker processes (each single-threaded) and
-the tests only assert on what came back."""
+measurements (each on the given number of torch threads, restored after), so that the tests
+only assert on what came back."""
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +27,22 @@ SHAPES_RUN = [
 ]
 
 
+def on_threads(job: Callable[..., Any]) -> Callable[..., Any]:
+    """Run ``job(..., threads, root)`` on ``threads`` torch threads and restore the count."""
+
+    @functools.wraps(job)
+    def wrapped(*args: Any, **kwargs: Any) -> Any:
+        threads = kwargs["threads"] if "threads" in kwargs else args[-2]
+        previous = torch.get_num_threads()
+        torch.set_num_threads(threads)
+        try:
+            return job(*args, **kwargs)
+        finally:
+            torch.set_num_threads(previous)
+
+    return wrapped
+
+
 def _within_class_ms_ssim(images: torch.Tensor, labels: torch.Tensor, classes: int) -> float:
     from ganbench.metrics.msssim import ms_ssim_diversity
 
@@ -43,6 +61,7 @@ def _trained(recipe: str | None, overrides: list[str]):
     return cfg, trainer
 
 
+@on_threads
 def shapes_job(seed: int, threads: int, root: Path) -> dict[str, Any]:
     """The default recipe at 32 px, judged by an independent classifier, OpenCV's primitive
     count and within-class MS-SSIM against real images."""
@@ -54,20 +73,15 @@ def shapes_job(seed: int, threads: int, root: Path) -> dict[str, Any]:
 
     from .shape_classifier import accuracy, train_shape_classifier
 
-    previous = torch.get_num_threads()
-    torch.set_num_threads(threads)
-    try:
-        overrides = [*SHAPES_RUN, *QUIET, f"seed={seed}", f"logging.root={root}"]
-        overrides += [f"threads={threads}", f"logging.name=shapes-{seed}"]
-        cfg = load_config(None, overrides)  # the default recipe
-        judge = train_shape_classifier(cfg.data, seed=123, steps=150)
-        held_out = build_dataset(cfg.data, seed=999, size=400)
-        real = to_float(held_out.images)
-        cfg, trainer = _trained(None, overrides)
-        z, labels = latent_batch(cfg, 400, seed=7)
-        samples = generate(trainer.sampling_generator, z, labels)
-    finally:
-        torch.set_num_threads(previous)
+    overrides = [*SHAPES_RUN, *QUIET, f"seed={seed}", f"logging.root={root}"]
+    overrides += [f"threads={threads}", f"logging.name=shapes-{seed}"]
+    cfg = load_config(None, overrides)  # the default recipe
+    judge = train_shape_classifier(cfg.data, seed=123, steps=150)
+    held_out = build_dataset(cfg.data, seed=999, size=400)
+    real = to_float(held_out.images)
+    cfg, trainer = _trained(None, overrides)
+    z, labels = latent_batch(cfg, 400, seed=7)
+    samples = generate(trainer.sampling_generator, z, labels)
     classes = len(cfg.data.class_names)
     return {
         "judge_on_real": accuracy(judge, real, held_out.labels),
@@ -82,26 +96,27 @@ def shapes_job(seed: int, threads: int, root: Path) -> dict[str, Any]:
     }
 
 
+@on_threads
 def sgan_job(seed: int, threads: int, root: Path) -> dict[str, Any]:
     """digits-sgan: D's held-out accuracy beside the same network trained on the labels alone."""
     from ganbench.families.sgan_baseline import classifier_comparison
 
-    torch.set_num_threads(threads)
     overrides = [f"seed={seed}", f"threads={threads}", *QUIET, f"logging.root={root}"]
     cfg, trainer = _trained("digits-sgan", [*overrides, f"logging.name=sgan-{seed}"])
     return classifier_comparison(cfg, trainer.family.classifier, trainer.step)
 
 
+@on_threads
 def cyclegan_job(seed: int, threads: int, root: Path) -> dict[str, Any]:
     """shapes-cyclegan: held-out translations scored against their known truth."""
     from ganbench.metrics.translation import translation_metrics
 
-    torch.set_num_threads(threads)
     overrides = [f"seed={seed}", f"threads={threads}", *QUIET, f"logging.root={root}"]
     cfg, trainer = _trained("shapes-cyclegan", [*overrides, f"logging.name=cycle-{seed}"])
     return translation_metrics(cfg, trainer.family.g_ab, trainer.family.g_ba)
 
 
+@on_threads
 def conditioning_spread_job(mode: str, seed: int, threads: int, root: Path) -> float:
     """Three overlapping 2D Gaussian classes (unit std, centres on a unit circle) learnt with D
     conditioning ``mode``: each class's covariance trace over the truth's, averaged."""
@@ -109,7 +124,6 @@ def conditioning_spread_job(mode: str, seed: int, threads: int, root: Path) -> f
 
     from ganbench.sampling import generate, latent_batch
 
-    torch.set_num_threads(threads)
     overrides = [
         "data.modes=3", "data.radius=1", "data.mode_std=1.0", "model.conditioning=embedding",
         f"model.d_conditioning={mode}", "schedule.steps=2000", "optimiser.lr_decay_start=500",
@@ -125,11 +139,11 @@ def conditioning_spread_job(mode: str, seed: int, threads: int, root: Path) -> f
     return float(np.mean(ratios))
 
 
+@on_threads
 def bigan_ring_job(seed: int, threads: int, root: Path, steps: int = 3000) -> dict[str, Any]:
     """ring-bigan: how often G(E(x)) lands in the mode of x, on unseen points."""
     from ganbench.families.bigan_probe import mode_agreement
 
-    torch.set_num_threads(threads)
     overrides = [f"seed={seed}", f"threads={threads}", *QUIET, f"logging.root={root}"]
     overrides.append(f"schedule.steps={steps}")
     cfg, trainer = _trained("ring-bigan", [*overrides, f"logging.name=bigan-{seed}"])
@@ -147,6 +161,7 @@ PGGAN_RUN = [
 ]
 
 
+@on_threads
 def pggan_growth_job(seed: int, threads: int, root: Path) -> dict[str, Any]:
     """shapes-pggan grown 8 -> 16 -> 32 px: oracle FD (at 32 px) at the end of each stage and
     once the next stage has faded in."""
@@ -156,7 +171,6 @@ def pggan_growth_job(seed: int, threads: int, root: Path) -> dict[str, Any]:
     from ganbench.training.rundir import RunDir
     from ganbench.training.trainer import Trainer
 
-    torch.set_num_threads(threads)
     overrides = [*PGGAN_RUN, f"seed={seed}", f"threads={threads}", *QUIET,
                  f"logging.root={root}", f"logging.name=pggan-{seed}"]  # fmt: skip
     cfg = load_config("shapes-pggan", overrides)

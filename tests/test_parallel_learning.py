@@ -1,5 +1,5 @@
-"""The long learning runs that need one thread each, two at a time (one per core of a
-2-core machine), in worker processes; each test then asserts on its run's measurements.
+"""The long learning runs, each on one thread; `pytest -n auto` (the README's command) runs
+them side by side, one per core, the longest first (tests/conftest.py orders them).
 
 - The semi-supervised GAN helps: on the bundled digits with 10 labels per class, D
   classifies the held-out digits better than the same network trained on the same 100
@@ -29,10 +29,6 @@
 
 from __future__ import annotations
 
-import multiprocessing
-from concurrent.futures import ProcessPoolExecutor
-from functools import partial
-
 import pytest
 import torch
 
@@ -51,41 +47,12 @@ pytestmark = pytest.mark.slow
 SGAN_GAIN_BAR = 0.03
 BIGAN_STEPS = 1500
 
-
-@pytest.fixture(scope="module")
-def results(tmp_path_factory) -> dict:
-    root = tmp_path_factory.mktemp("parallel-learning")
-    jobs = {  # the longest first, so the two workers finish close together
-        "cyclegan": (cyclegan_job, 0),
-        "shapes": (shapes_job, 1),
-        **{f"sgan-{seed}": (sgan_job, seed) for seed in (0, 1, 2)},
-        **{
-            f"bigan-{seed}": (partial(bigan_ring_job, steps=BIGAN_STEPS), seed)
-            for seed in (0, 1, 2)
-        },
-        "pggan": (pggan_growth_job, 0),
-        **{
-            f"spread-{mode}": (partial(conditioning_spread_job, mode), 1)
-            for mode in ("projection", "acgan", "tacgan")
-        },
-    }
-    context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=2, mp_context=context) as pool:
-        futures = {name: pool.submit(job, seed, 1, root) for name, (job, seed) in jobs.items()}
-        return {name: future.result() for name, future in futures.items()}
+# The tests run in this order, the longest first (one thread: about 420, 350, 200, 115, 100
+# and 85 s on a 2-core AMD EPYC).
 
 
-def test_sgan_beats_its_supervised_baseline_over_three_seeds(results):
-    runs = [results[f"sgan-{seed}"] for seed in (0, 1, 2)]
-    summary = [(r["classifier_accuracy"], r["supervised_baseline_accuracy"]) for r in runs]
-    gains = torch.tensor([r["gain"] for r in runs])
-    print("sgan, supervised-only:", summary)
-    assert gains.mean() >= SGAN_GAIN_BAR, summary
-    assert all(r["labelled_images"] == 100 for r in runs)
-
-
-def test_cyclegan_recolours_unpaired_shapes(results):
-    scores = results["cyclegan"]
+def test_cyclegan_recolours_unpaired_shapes(tmp_path):
+    scores = cyclegan_job(0, 1, tmp_path)
     floor = scores["floor_identity"]
     print({k: scores[k] for k in ("a2b", "b2a", "floor_identity", "steganography_ratio")})
     assert scores["a2b"]["colour_accuracy"] >= 0.9, scores
@@ -94,20 +61,31 @@ def test_cyclegan_recolours_unpaired_shapes(results):
     assert scores["a2b"]["masked_l1"] <= 0.6 * floor["masked_l1"], scores
 
 
-def test_conditional_gan_learns_with_another_seed_on_one_thread(results):
-    check_shapes_learning(results["shapes"])
+def test_sgan_beats_its_supervised_baseline_over_three_seeds(tmp_path):
+    runs = [sgan_job(seed, 1, tmp_path) for seed in (0, 1, 2)]
+    summary = [(r["classifier_accuracy"], r["supervised_baseline_accuracy"]) for r in runs]
+    gains = torch.tensor([r["gain"] for r in runs])
+    print("sgan, supervised-only:", summary)
+    assert gains.mean() >= SGAN_GAIN_BAR, summary
+    assert all(r["labelled_images"] == 100 for r in runs)
 
 
-def test_acgan_shrinks_classes_projection_and_tacgan_keep_them(results):
-    ratios = {mode: results[f"spread-{mode}"] for mode in ("projection", "acgan", "tacgan")}
-    print("per-class spread over the truth's:", ratios)
-    assert abs(ratios["projection"] - 1) <= 0.15, ratios
-    assert abs(ratios["tacgan"] - 1) <= 0.15, ratios
-    assert ratios["acgan"] < 0.75, ratios
+def test_pggan_keeps_its_quality_through_each_growth(tmp_path):
+    result = pggan_growth_job(0, 1, tmp_path)
+    fd = result["fd"]
+    steps = sorted(fd)
+    print("pggan oracle FD at", fd)
+    assert result["resolution"] == 32
+    assert fd[steps[1]] <= 1.2 * fd[steps[0]], fd  # 16 px faded in vs the end of 8 px
+    assert fd[steps[3]] <= 1.2 * fd[steps[2]], fd  # 32 px faded in vs the end of 16 px
 
 
-def test_bigan_reconstructions_land_in_the_mode_of_their_input(results):
-    runs = [results[f"bigan-{seed}"] for seed in (0, 1, 2)]
+def test_conditional_gan_learns_with_another_seed_on_one_thread(tmp_path):
+    check_shapes_learning(shapes_job(1, 1, tmp_path))
+
+
+def test_bigan_reconstructions_land_in_the_mode_of_their_input(tmp_path):
+    runs = [bigan_ring_job(seed, 1, tmp_path, steps=BIGAN_STEPS) for seed in (0, 1, 2)]
     agreement = [r["mode_agreement"] for r in runs]
     print(
         "bigan mode agreement:", agreement, "within own mode:", [r["within_own_mode"] for r in runs]
@@ -116,10 +94,10 @@ def test_bigan_reconstructions_land_in_the_mode_of_their_input(results):
     assert min(agreement) >= 4 * runs[0]["chance"], agreement  # every seed far above chance
 
 
-def test_pggan_keeps_its_quality_through_each_growth(results):
-    fd = results["pggan"]["fd"]
-    steps = sorted(fd)
-    print("pggan oracle FD at", fd)
-    assert results["pggan"]["resolution"] == 32
-    assert fd[steps[1]] <= 1.2 * fd[steps[0]], fd  # 16 px faded in vs the end of 8 px
-    assert fd[steps[3]] <= 1.2 * fd[steps[2]], fd  # 32 px faded in vs the end of 16 px
+def test_acgan_shrinks_classes_projection_and_tacgan_keep_them(tmp_path):
+    modes = ("projection", "acgan", "tacgan")
+    ratios = {mode: conditioning_spread_job(mode, 1, 1, tmp_path) for mode in modes}
+    print("per-class spread over the truth's:", ratios)
+    assert abs(ratios["projection"] - 1) <= 0.15, ratios
+    assert abs(ratios["tacgan"] - 1) <= 0.15, ratios
+    assert ratios["acgan"] < 0.75, ratios

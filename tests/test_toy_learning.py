@@ -6,14 +6,11 @@ The ``ring-gan`` recipe is the known-good setting (MLPs 3x128, Adam 1e-3 with be
 decaying linearly to 0 from step 500 to step 4000, batch 256). The critics (hinge, WGAN-GP) and
 the least-squares D with spectral norm add BigGAN's two time-scale rates (D at 4e-3, Adam betas
 0, 0.9); WGAN-GP uses a penalty weight of 1 (10 is tuned for images) and hinge lets its rates
-fall from step 1000. Each trains on one thread, two at a time in worker processes. Measured
+fall from step 1000. Each trains on one thread (`pytest -n auto` runs them side by side). Measured
 on this setting, one seed each (two threads): non-saturating 8/8 modes and 86%
 high-quality, least squares + SN 8/8 and 84%, hinge + SN 8/8 and 82%, WGAN-GP 8/8 and 84%
 (benchmarks/toy_losses.py prints every loss, with the command that reproduces each row).
 """
-
-import multiprocessing
-from concurrent.futures import ProcessPoolExecutor
 
 import pytest
 
@@ -32,8 +29,7 @@ TTUR = ["optimiser.d_lr=0.004", "optimiser.beta1=0.0", "optimiser.beta2=0.9"]
 
 
 def ring_metrics(root, name: str, overrides: list[str]) -> dict:
-    """Train ``ring-gan`` with ``overrides`` on one thread and score 2500 samples (a top-level
-    function, so a worker process can run it)."""
+    """Train ``ring-gan`` with ``overrides`` on one thread and score 2500 samples."""
     cfg = load_config(
         "ring-gan",
         [
@@ -68,22 +64,9 @@ SETTINGS = {
 }
 
 
-@pytest.fixture(scope="module")
-def trained(tmp_path_factory) -> dict[str, dict]:
-    """Every loss trained on one thread, two at a time (one per core)."""
-    root = tmp_path_factory.mktemp("rings")
-    context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=2, mp_context=context) as pool:
-        futures = {
-            name: pool.submit(ring_metrics, root, name, overrides)
-            for name, overrides in SETTINGS.items()
-        }
-        return {name: future.result() for name, future in futures.items()}
-
-
 @pytest.mark.parametrize("loss", list(SETTINGS))
-def test_gan_covers_the_ring(trained, loss):
-    metrics = trained[loss]
+def test_gan_covers_the_ring(tmp_path, loss):
+    metrics = ring_metrics(tmp_path, loss, SETTINGS[loss])
     assert metrics["modes_covered"] >= 7, metrics
     assert metrics["high_quality"] >= 0.8, metrics
 
