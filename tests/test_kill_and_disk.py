@@ -87,7 +87,7 @@ def test_sigkill_at_random_moments_then_resume_is_bit_exact(tmp_path: Path) -> N
         if RunDir.open(run).checkpoint_steps()[-1] == STEPS:
             break
     assert kills == KILLS
-    assert time.time() - started < 120
+    assert time.time() - started < 300  # a hang, not a slow machine
     whole, killed = _final_tensors(tmp_path / "whole"), _final_tensors(run)
     assert whole.keys() == killed.keys()
     unequal = [k for k in whole if not (whole[k] == killed[k]).all()]
