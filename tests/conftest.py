@@ -27,6 +27,7 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
     items.sort(key=rank)  # stable: each file keeps its own order
 
+
 TINY = [
     "data.image_size=32",
     "data.size=64",
