@@ -6,9 +6,12 @@ from pathlib import Path
 import pytest
 
 # Under `pytest -n N` each worker takes one core: one torch thread, its subprocesses too.
+# A test that asks for two threads then shares a core with the other worker: its idle
+# thread must sleep, not spin (a spinning OpenMP wait made such a run 2.7x slower).
 PARALLEL_WORKER = bool(os.environ.get("PYTEST_XDIST_WORKER"))
 if PARALLEL_WORKER:
     os.environ.setdefault("OMP_NUM_THREADS", "1")
+    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 import torch  # noqa: E402  (after OMP_NUM_THREADS, which torch reads once)
 
