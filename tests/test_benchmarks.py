@@ -9,12 +9,14 @@ import pytest
 pytestmark = pytest.mark.slow
 
 BENCHMARKS = Path(__file__).resolve().parents[1] / "benchmarks"
+# one thread, as every test worker has: its default of two shares a core with the other worker
+OPTIONS = {"train_speed.py": ["--threads", "1"]}
 
 
 @pytest.mark.parametrize("script", sorted(p.name for p in BENCHMARKS.glob("*.py")))
 def test_benchmark_quick_mode_runs(script, tmp_path):
     result = subprocess.run(
-        [sys.executable, str(BENCHMARKS / script), "--quick"],
+        [sys.executable, str(BENCHMARKS / script), "--quick", *OPTIONS.get(script, [])],
         capture_output=True,
         text=True,
         timeout=600,
