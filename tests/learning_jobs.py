@@ -5,6 +5,7 @@ only assert on what came back."""
 from __future__ import annotations
 
 import functools
+import inspect
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -30,9 +31,11 @@ SHAPES_RUN = [
 def on_threads(job: Callable[..., Any]) -> Callable[..., Any]:
     """Run ``job(..., threads, root)`` on ``threads`` torch threads and restore the count."""
 
+    signature = inspect.signature(job)
+
     @functools.wraps(job)
     def wrapped(*args: Any, **kwargs: Any) -> Any:
-        threads = kwargs["threads"] if "threads" in kwargs else args[-2]
+        threads = signature.bind(*args, **kwargs).arguments["threads"]
         previous = torch.get_num_threads()
         torch.set_num_threads(threads)
         try:

@@ -155,6 +155,14 @@ def test_linear_output_under_spectral_norm_of_g_keeps_its_weights():
     assert torch.isfinite(images).all() and images.std() > 0
 
 
+def test_an_image_output_on_points_is_noted_and_not_on_image_architectures():
+    points = load_config("ring-gan", ["model.g_output=alpha"])
+    assert any("g_output=alpha" in note for note in points.advisories())
+    for arch in ("mlp", "dense_conv"):
+        images = load_config(None, [*SMALL, "model.g_output=alpha", f"model.arch={arch}"])
+        assert not any("g_output" in note for note in images.advisories())
+
+
 def test_class_stddev_sees_collapse_within_a_class_that_mixed_groups_miss():
     from ganbench.models.conditioning import ClassStdDev
 

@@ -172,6 +172,11 @@ def advisories(cfg: Config) -> list[str]:
             f"model.{', '.join(dcgan_only)} shape the dcgan image networks only; {model} "
             "ignores them"
         )
+    if cfg.data.kind == "points" and m.g_output != "tanh":
+        notes.append(
+            f"model.g_output={m.g_output} shapes an image generator's output; the point "
+            "models draw points through a linear layer and ignore it"
+        )
     if m.arch == "dcgan" and cfg.data.kind == "image":
         if m.g_condition == "cbn" and m.g_norm != "batch":
             notes.append(
