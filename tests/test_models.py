@@ -14,7 +14,7 @@ def _models(*overrides, recipe=None):
 
 
 @pytest.mark.parametrize("size", [28, 32, 64])
-@pytest.mark.parametrize("arch", ["dcgan", "dense_conv", "mlp"])
+@pytest.mark.parametrize("arch", ["dcgan", "dense_conv", "mlp", "strokes"])
 @pytest.mark.parametrize("conditioning", ["none", "additive", "embedding"])
 def test_output_shapes(size, arch, conditioning):
     cfg, G, D = _models(

@@ -77,7 +77,8 @@ def conflicts(cfg: Config) -> list[str]:
                 problems.append(f"model.{key} is built into the dcgan architecture only")
         if m.arch == "dense_conv" and m.pack > 1:
             problems.append("model.pack is built into the dcgan and mlp discriminators only")
-    conv_images = m.arch in ("dcgan", "resnet") and cfg.data.kind == "image"
+    # The strokes model draws with its own G and judges with the dcgan D.
+    conv_images = m.arch in ("dcgan", "resnet", "strokes") and cfg.data.kind == "image"
     if m.arch == "resnet" and cfg.data.kind == "image":
         for key in ("equalised_lr", "minibatch_discrimination", "minibatch_std"):
             if getattr(m, key):
@@ -94,7 +95,10 @@ def conflicts(cfg: Config) -> list[str]:
                 f"{cfg.image_size}-px {m.arch}; allowed: {', '.join(map(str, allowed))}"
             )
     if m.minibatch_std_groups == "class" and not (
-        m.minibatch_std and cfg.conditional and m.arch == "dcgan" and cfg.data.kind == "image"
+        m.minibatch_std
+        and cfg.conditional
+        and m.arch in ("dcgan", "strokes")
+        and cfg.data.kind == "image"
     ):
         problems.append(
             "model.minibatch_std_groups=class groups D's stddev channel by label: it needs "
@@ -166,7 +170,9 @@ def advisories(cfg: Config) -> list[str]:
         if getattr(m, key) != default
         and not (key == "d_conditioning" and getattr(m, key) in point_d)
     ]
-    if dcgan_only and (m.arch not in ("dcgan", "resnet") or cfg.data.kind != "image"):
+    if m.arch == "strokes" and cfg.data.kind == "image":
+        notes += _strokes_advisories(cfg)
+    elif dcgan_only and (m.arch not in ("dcgan", "resnet") or cfg.data.kind != "image"):
         model = "the point models" if cfg.data.kind == "points" else f"the {m.arch} model"
         notes.append(
             f"model.{', '.join(dcgan_only)} shape the dcgan image networks only; {model} "
@@ -200,5 +206,29 @@ def advisories(cfg: Config) -> list[str]:
         notes.append(
             "Wasserstein critics are usually trained several steps per G step "
             "(schedule.d_steps=5 in the WGAN papers)"
+        )
+    return notes
+
+
+def _strokes_advisories(cfg: Config) -> list[str]:
+    """The strokes generator takes the class through an embedding and draws polylines over
+    the background: the dcgan G's output, upsampling and batch-norm conditioning do not
+    apply (its D is the dcgan one, so every D setting does)."""
+    m = cfg.model
+    ignored = [
+        f"model.{key}={getattr(m, key)}"
+        for key, default in (("g_output", "tanh"), ("g_upsample", "transposed"))
+        if getattr(m, key) != default
+    ]
+    notes = []
+    if ignored:
+        notes.append(
+            f"{', '.join(ignored)} shape the dcgan generator's image; the strokes generator "
+            "draws polylines over the background and ignores them"
+        )
+    if cfg.conditional and m.g_condition in ("cbn", "additive"):
+        notes.append(
+            f"model.g_conditioning={m.g_condition}: the strokes generator takes the class as "
+            "an embedding concatenated to z"
         )
     return notes

@@ -11,7 +11,7 @@ from ganbench.config.base import _Section
 MODEL_IMAGE_SIZES = (28, 32, 64)
 CONV_ARCHITECTURES = ("dcgan", "resnet")  # image networks that double from 4x4 (or 7x7)
 # image networks that build only the sizes of MODEL_IMAGE_SIZES
-SIZED_ARCHITECTURES = (*CONV_ARCHITECTURES, "dense_conv")
+SIZED_ARCHITECTURES = (*CONV_ARCHITECTURES, "dense_conv", "strokes")
 
 # Named layer stacks: a preset fills the model settings the user did not set.
 MODEL_PRESETS: dict[str, dict[str, Any]] = {
@@ -53,10 +53,11 @@ MODEL_PRESETS: dict[str, dict[str, Any]] = {
 class ModelConfig(_Section):
     """Generator and discriminator architecture."""
 
-    arch: Literal["dcgan", "resnet", "dense_conv", "mlp"] = Field(
+    arch: Literal["dcgan", "resnet", "dense_conv", "mlp", "strokes"] = Field(
         "dcgan",
         description="dcgan: fully convolutional; resnet: residual blocks; dense_conv: seed "
-        "000's convolutional GAN with dense ends; mlp: dense layers only",
+        "000's convolutional GAN with dense ends; mlp: dense layers only; strokes: G draws "
+        "polylines through a differentiable rasteriser, D is the dcgan one",
     )
     preset: Literal["none", "seed000", "radford"] = "none"
     image_size: int | None = Field(None, description="defaults to data.image_size")
@@ -79,6 +80,8 @@ class ModelConfig(_Section):
     )
     embedding_dim: int = Field(16, ge=1)
     g_width: int = Field(32, ge=1)
+    strokes: int = Field(5, ge=1, description="arch=strokes: the most strokes G draws")
+    stroke_points: int = Field(16, ge=2, description="arch=strokes: points per polyline")
     d_width: int = Field(32, ge=1)
     max_width: int = Field(512, ge=1)
     width_growth: Literal["double", "constant"] = "double"

@@ -49,6 +49,8 @@ LATER_DEFAULTS: dict[tuple[str | None, str], Any] = {
     ("objective", "class_weight"): 1.0,
     ("data", "memory_map"): False,
     ("model", "skip_z"): False,
+    ("model", "strokes"): 5,
+    ("model", "stroke_points"): 16,
 }
 
 

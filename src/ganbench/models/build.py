@@ -19,12 +19,14 @@ from ganbench.models.mlp import (
     PointGenerator,
 )
 from ganbench.models.resnet_gan import ResNetDiscriminator, ResNetGenerator
+from ganbench.models.strokes import StrokeGenerator
 
 ARCHITECTURES: dict[str, tuple[type[nn.Module], type[nn.Module]]] = {
     "dcgan": (DCGANGenerator, DCGANDiscriminator),
     "resnet": (ResNetGenerator, ResNetDiscriminator),
     "dense_conv": (DenseConvGenerator, DenseConvDiscriminator),
     "mlp": (MLPGenerator, MLPDiscriminator),
+    "strokes": (StrokeGenerator, DCGANDiscriminator),
 }
 
 

@@ -1,0 +1,135 @@
+"""A vector generator: G draws a few strokes (polylines) and a differentiable rasteriser
+turns them into the image (DiffVG's vector GAN, Li et al. 2020; "Learning to Paint").
+
+An MLP maps z and the class to, per stroke, an anchor on the page, ``points`` offsets from
+it (a polyline), a colour, a line width and a presence; each pixel's ink is a smooth
+profile of its distance to the nearest segment, times the presence, and the strokes are
+composited over the background in turn. Every image is clean paper with continuous lines of
+one width by construction: what G learns is where the strokes go, their shape and how many
+are present, which is what the shapes' classes differ by. Fits line drawings on a flat
+background (synthetic shapes, sketches, digits), not photographs.
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+from torch.nn import functional as F
+
+from ganbench.config import ModelConfig
+from ganbench.models.conditioning import LatentConditioner
+
+STEP = 4 / 64  # the longest step between a polyline's points along x or y, as a share of the side
+STROKE_SIGMA = 0.4  # a profile of sigma 0.4 px leaves about the ink of OpenCV's 1-px line
+SIGMA_SPREAD = 0.5  # sigma ranges over STROKE_SIGMA * exp(+-0.5)
+MIN_SPREAD = 0.4  # the least spread of a stroke's position in logit units (about 6 px at 64)
+PRESENCE_START = 2.0  # strokes start present (sigmoid(2) ~ 0.88)
+SAMPLES = 128  # points splatted per stroke, evenly along it
+SQRT_TWO_PI = 2.5066282746310002
+INK_GAIN = 3.0  # coverage at a line's centre: 1 - exp(-3) ~ 0.95
+
+
+class StrokeGenerator(nn.Module):
+    def __init__(self, cfg: ModelConfig, image_size: int, channels: int, num_classes: int):
+        super().__init__()
+        self.latent_dim, self.num_classes = cfg.latent_dim, num_classes
+        self.size, self.channels = image_size, channels
+        self.strokes, self.points = cfg.strokes, cfg.stroke_points
+        self.samples = SAMPLES
+        mode = "embedding" if num_classes else "none"
+        self.condition = LatentConditioner(mode, cfg.latent_dim, num_classes, cfg.embedding_dim)
+        width = cfg.g_width * 8
+        act = lambda: nn.LeakyReLU(cfg.leaky_slope)  # noqa: E731
+        norm = (lambda w: nn.BatchNorm1d(w)) if cfg.g_norm == "batch" else (lambda w: nn.Identity())
+        self.body = nn.Sequential(
+            nn.Linear(self.condition.out_dim, width),
+            norm(width),
+            act(),
+            nn.Linear(width, width),
+            norm(width),
+            act(),
+        )
+        # per stroke: anchor (2), steps (2 * points; the first is unused), colour (C), width (1), presence (1)
+        self.per_stroke = 2 + 2 * self.points + channels + 2
+        self.head = nn.Linear(width, self.strokes * self.per_stroke)
+        self.spread = nn.Linear(width, self.strokes * 2)
+        if cfg.latent_dim < 2 * self.strokes:
+            raise ValueError(
+                f"model.latent_dim={cfg.latent_dim} is too short for {self.strokes} strokes: "
+                f"the strokes model reads two of z's coordinates per stroke; raise it to "
+                f"{2 * self.strokes} or more"
+            )
+        self.register_buffer("background", torch.ones(channels))
+
+    def forward(self, z: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
+        h = self.body(self.condition(z, labels))
+        params = self.head(h)
+        params = params.view(len(z), self.strokes, self.per_stroke)
+        size = float(self.size)
+        # Skip-z to the anchors: each stroke's position is a learned offset plus a learned,
+        # class-dependent spread of two of z's own coordinates, so that where the strokes go
+        # varies with z from the first step instead of having to survive the MLP.
+        spread = MIN_SPREAD + F.softplus(self.spread(h)).view(len(z), self.strokes, 2)
+        position_noise = z[:, : 2 * self.strokes].reshape(len(z), self.strokes, 2)
+        anchor = torch.sigmoid(params[..., :2] + spread * position_noise) * size  # (B, S, 2)
+        # The polyline is a walk of bounded steps, centred on its anchor: continuous, and no
+        # segment longer than the rasteriser's sampling can draw without dots.
+        steps = torch.tanh(params[..., 2 : 2 + 2 * self.points]) * (STEP * size)
+        walk = steps.view(len(z), self.strokes, self.points, 2).cumsum(2)
+        points = anchor.unsqueeze(2) + walk - walk.mean(2, keepdim=True)
+        c = 2 + 2 * self.points
+        colour = torch.tanh(params[..., c : c + self.channels])  # (B, S, C)
+        sigma = STROKE_SIGMA * torch.exp(SIGMA_SPREAD * torch.tanh(params[..., c + self.channels]))
+        # A stroke is drawn whole or not at all (straight-through: the forward pass takes the
+        # rounded presence, the gradient is the sigmoid's), so no faint strokes are left over.
+        soft = torch.sigmoid(params[..., c + self.channels + 1] + PRESENCE_START)
+        presence = (soft > 0.5).to(soft.dtype) + soft - soft.detach()
+        ink = _splat(points, sigma, self.samples, self.size) * presence[..., None, None]
+        image = self.background.to(z.dtype).view(1, -1, 1).expand(len(z), -1, self.size**2)
+        for s in range(self.strokes):
+            cover = ink[:, s].reshape(len(z), 1, -1)
+            image = image + cover * (colour[:, s].unsqueeze(-1) - image)
+        return image.view(len(z), self.channels, self.size, self.size)
+
+    @torch.no_grad()
+    def start_blank(self, background: torch.Tensor, zero_weights: bool = True) -> None:
+        """Strokes are drawn over the data's background colour."""
+        self.background.copy_(background.to(self.background))
+
+
+def _splat(points: torch.Tensor, sigma: torch.Tensor, samples: int, size: int) -> torch.Tensor:
+    """Coverage in [0, 1) of each polyline (B, S, K, 2) drawn with a Gaussian profile of
+    width ``sigma`` (B, S): (B, S, H, W).
+
+    The line integral of a Gaussian along the polyline, by ``samples`` points spaced evenly
+    along its length (so a long segment is not drawn dotted); a Gaussian is separable, so the
+    splat of N points on an H x W page is one (H, N) x (N, W) product per stroke instead of
+    N x H x W distances."""
+    along, spacing = _even_points(points, samples)  # (B, S, N, 2), (B, S)
+    grid = torch.arange(size, dtype=points.dtype, device=points.device) + 0.5
+    inv = 1 / (2 * sigma**2)[..., None, None]  # (B, S, 1, 1)
+    gx = torch.exp(-((grid - along[..., :1]) ** 2) * inv)  # (B, S, N, W)
+    gy = torch.exp(-((grid - along[..., 1:]) ** 2) * inv)  # (B, S, N, H)
+    density = torch.einsum("bsnh,bsnw->bshw", gy, gx)
+    density = density * (spacing / (sigma * SQRT_TWO_PI))[..., None, None]
+    return 1 - torch.exp(-INK_GAIN * density)
+
+
+def _even_points(points: torch.Tensor, samples: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """``samples`` points at even arc-length steps along each polyline (B, S, K, 2), and the
+    step (B, S)."""
+    step = points[:, :, 1:] - points[:, :, :-1]  # (B, S, K-1, 2)
+    length = step.norm(dim=-1).clamp_min(1e-4)  # (B, S, K-1)
+    ends = length.cumsum(-1)  # arc length at each segment's end
+    total = ends[..., -1:]  # (B, S, 1)
+    fractions = (torch.arange(samples, dtype=points.dtype, device=points.device) + 0.5) / samples
+    target = fractions * total  # (B, S, N)
+    segment = torch.searchsorted(ends.detach().contiguous(), target.detach().contiguous())
+    segment = segment.clamp_max(length.shape[-1] - 1)
+    seg_end = ends.gather(-1, segment)
+    seg_length = length.gather(-1, segment)
+    t = (1 - (seg_end - target) / seg_length).clamp(0, 1)  # position within the segment
+    index = segment.unsqueeze(-1).expand(-1, -1, -1, 2)
+    start = points[:, :, :-1].gather(2, index)
+    delta = step.gather(2, index)
+    return start + t.unsqueeze(-1) * delta, total.squeeze(-1) / samples

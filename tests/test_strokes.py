@@ -1,0 +1,71 @@
+"""The strokes generator: polylines through a separable Gaussian rasteriser."""
+
+import pytest
+import torch
+
+from ganbench.config import load_config
+from ganbench.models import build_models
+from ganbench.models.strokes import _even_points, _splat
+
+
+def _line(x0, y0, x1, y1, points=16):
+    t = torch.linspace(0, 1, points).view(-1, 1)
+    return (torch.tensor([x0, y0]) + t * torch.tensor([x1 - x0, y1 - y0])).view(1, 1, points, 2)
+
+
+def test_even_points_are_evenly_spaced_along_uneven_segments():
+    polyline = torch.tensor([[[[0.0, 0.0], [1.0, 0.0], [31.0, 0.0], [32.0, 0.0]]]])
+    samples, spacing = _even_points(polyline, 64)
+    xs = samples[0, 0, :, 0]
+    assert spacing.item() == pytest.approx(0.5)
+    assert torch.allclose(xs.diff(), torch.full((63,), 0.5), atol=1e-4)
+    assert torch.allclose(samples[0, 0, :, 1], torch.zeros(64))
+
+
+def test_a_horizontal_line_is_inked_evenly_on_its_row_only():
+    # A line along y = 20.5 (pixel row 20's centre) from x = 8 to x = 56, one 48-px segment.
+    ink = _splat(_line(8, 20.5, 56, 20.5, points=2), torch.tensor([[0.4]]), 128, 64)[0, 0]
+    row = ink[20, 12:52]
+    assert row.min() > 0.9 and row.max() - row.min() < 0.02  # no dots along the line
+    assert ink[18].max() < 0.01 and ink[23].max() < 0.01
+    assert ink[20, :4].max() < 0.01 and ink[20, 60:].max() < 0.01
+
+
+def test_ink_moves_with_the_points_and_passes_gradients():
+    points = _line(10, 10, 40, 40).requires_grad_()
+    ink = _splat(points, torch.tensor([[0.5]]), 128, 64)
+    ink[0, 0, 30, 20].backward()  # a pixel off the diagonal pulls the line towards it
+    assert points.grad.abs().sum() > 0
+
+
+def test_strokes_generator_draws_on_the_background_and_trains():
+    cfg = load_config(None, ["model.arch=strokes", "model.g_width=8", "model.d_width=8"])
+    G, D = build_models(cfg)
+    z = torch.randn(6, cfg.model.latent_dim)
+    y = torch.tensor([0, 1, 2, 3, 0, 1])
+    images = G(z, y)
+    assert images.shape == (6, 3, 64, 64)
+    assert images.min() >= -1 and images.max() <= 1
+    corner_white = (images[:, :, 0, 0] == 1).float().mean()
+    assert corner_white > 0.5  # strokes leave the page blank where they do not pass
+    assert not torch.allclose(images[0], images[4])  # z moves the strokes
+    D(images, y).mean().backward()
+    assert all(p.grad is not None for p in G.head.parameters())
+
+
+def test_strokes_need_two_latent_coordinates_per_stroke():
+    cfg = load_config(None, ["model.arch=strokes", "model.latent_dim=6", "model.strokes=5"])
+    with pytest.raises(ValueError, match="model.latent_dim=6 is too short for 5 strokes"):
+        build_models(cfg)
+
+
+def test_strokes_settings_are_checked_like_the_dcgan_discriminator():
+    from ganbench.compatibility import advisories
+
+    cfg = load_config(None, ["model.arch=strokes"])  # the default recipe's dcgan G settings
+    notes = " ".join(advisories(cfg))
+    assert "model.g_output=alpha" in notes and "ignores them" in notes
+    assert "g_conditioning=cbn" in notes and "embedding" in notes
+    assert "d_conditioning" not in notes  # D is the dcgan one: its settings apply
+    strokes = load_config("shapes-strokes", [])
+    assert strokes.model.minibatch_std_groups == "class" and not advisories(strokes)
