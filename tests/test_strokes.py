@@ -55,7 +55,7 @@ def test_strokes_generator_draws_on_the_background_and_trains():
 
 def test_strokes_need_two_latent_coordinates_per_stroke():
     cfg = load_config(None, ["model.arch=strokes", "model.latent_dim=6", "model.strokes=5"])
-    with pytest.raises(ValueError, match="model.latent_dim=6 is too short for 5 strokes"):
+    with pytest.raises(ValueError, match=r"model\.latent_dim=6 is too short for 5 strokes"):
         build_models(cfg)
 
 

@@ -49,7 +49,8 @@ class StrokeGenerator(nn.Module):
             norm(width),
             act(),
         )
-        # per stroke: anchor (2), steps (2 * points; the first is unused), colour (C), width (1), presence (1)
+        # per stroke: anchor (2), steps (2 per point; the first is unused), colour (C),
+        # width (1), presence (1)
         self.per_stroke = 2 + 2 * self.points + channels + 2
         self.head = nn.Linear(width, self.strokes * self.per_stroke)
         self.spread = nn.Linear(width, self.strokes * 2)
