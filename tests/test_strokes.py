@@ -69,3 +69,28 @@ def test_strokes_settings_are_checked_like_the_dcgan_discriminator():
     assert "d_conditioning" not in notes  # D is the dcgan one: its settings apply
     strokes = load_config("shapes-strokes", [])
     assert strokes.model.minibatch_std_groups == "class" and not advisories(strokes)
+
+
+def _one_stroke_with_presence_logit(presence: str, logit: float) -> torch.Tensor:
+    """Images of a one-stroke generator whose presence logit is fixed (before the start
+    offset), its colour mid-grey."""
+    overrides = ["model.arch=strokes", "model.strokes=1", f"model.stroke_presence={presence}"]
+    cfg = load_config(None, overrides)
+    G, _ = build_models(cfg)
+    G.eval()
+    with torch.no_grad():
+        G.head.weight[-1] = 0
+        G.head.bias[-1] = logit
+        G.head.weight[-6:-3] = 0  # colour channels: tanh(0), mid-grey
+        G.head.bias[-6:-3] = 0
+        return G(torch.randn(8, cfg.model.latent_dim), torch.arange(8) % 4)
+
+
+def test_soft_presence_fades_a_stroke_and_hard_presence_does_not():
+    # presence = sigmoid(logit + 2): 0.27 at logit -3, 0.95 at logit 1
+    soft_faint = 1 - _one_stroke_with_presence_logit("soft", -3.0).amin(dim=(1, 2, 3))
+    assert (soft_faint > 0.05).all() and (soft_faint < 0.3).all()
+    hard_off = _one_stroke_with_presence_logit("hard", -3.0)
+    assert torch.equal(hard_off, torch.ones_like(hard_off))
+    hard_on = 1 - _one_stroke_with_presence_logit("hard", 1.0).amin(dim=(1, 2, 3))
+    assert (hard_on > 0.5).all()  # a drawn stroke (its peak depends on the sub-pixel offset)

@@ -82,6 +82,11 @@ class ModelConfig(_Section):
     g_width: int = Field(32, ge=1)
     strokes: int = Field(5, ge=1, description="arch=strokes: the most strokes G draws")
     stroke_points: int = Field(16, ge=2, description="arch=strokes: points per polyline")
+    stroke_presence: Literal["soft", "hard"] = Field(
+        "soft",
+        description="arch=strokes: a stroke's presence scales its ink (soft) or is rounded to "
+        "0 or 1 with a straight-through gradient (hard)",
+    )
     d_width: int = Field(32, ge=1)
     max_width: int = Field(512, ge=1)
     width_growth: Literal["double", "constant"] = "double"

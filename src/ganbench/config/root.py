@@ -51,6 +51,7 @@ LATER_DEFAULTS: dict[tuple[str | None, str], Any] = {
     ("model", "skip_z"): False,
     ("model", "strokes"): 5,
     ("model", "stroke_points"): 16,
+    ("model", "stroke_presence"): "soft",
 }
 
 

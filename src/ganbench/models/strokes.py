@@ -26,6 +26,7 @@ MIN_SPREAD = 0.4  # the least spread of a stroke's position in logit units (abou
 PRESENCE_START = 2.0  # strokes start present (sigmoid(2) ~ 0.88)
 SAMPLES = 128  # points splatted per stroke, evenly along it
 SQRT_TWO_PI = 2.5066282746310002
+FAR = 30.0  # exp(-30) ~ 1e-13: no ink, and still a normal float
 INK_GAIN = 3.0  # coverage at a line's centre: 1 - exp(-3) ~ 0.95
 
 
@@ -36,6 +37,7 @@ class StrokeGenerator(nn.Module):
         self.size, self.channels = image_size, channels
         self.strokes, self.points = cfg.strokes, cfg.stroke_points
         self.samples = SAMPLES
+        self.hard_presence = cfg.stroke_presence == "hard"
         mode = "embedding" if num_classes else "none"
         self.condition = LatentConditioner(mode, cfg.latent_dim, num_classes, cfg.embedding_dim)
         width = cfg.g_width * 8
@@ -81,10 +83,9 @@ class StrokeGenerator(nn.Module):
         c = 2 + 2 * self.points
         colour = torch.tanh(params[..., c : c + self.channels])  # (B, S, C)
         sigma = STROKE_SIGMA * torch.exp(SIGMA_SPREAD * torch.tanh(params[..., c + self.channels]))
-        # A stroke is drawn whole or not at all (straight-through: the forward pass takes the
-        # rounded presence, the gradient is the sigmoid's), so no faint strokes are left over.
-        soft = torch.sigmoid(params[..., c + self.channels + 1] + PRESENCE_START)
-        presence = (soft > 0.5).to(soft.dtype) + soft - soft.detach()
+        presence = torch.sigmoid(params[..., c + self.channels + 1] + PRESENCE_START)
+        if self.hard_presence:  # straight-through: drawn whole or not at all, sigmoid's gradient
+            presence = (presence > 0.5).to(presence.dtype) + presence - presence.detach()
         ink = _splat(points, sigma, self.samples, self.size) * presence[..., None, None]
         image = self.background.to(z.dtype).view(1, -1, 1).expand(len(z), -1, self.size**2)
         for s in range(self.strokes):
@@ -109,8 +110,10 @@ def _splat(points: torch.Tensor, sigma: torch.Tensor, samples: int, size: int) -
     along, spacing = _even_points(points, samples)  # (B, S, N, 2), (B, S)
     grid = torch.arange(size, dtype=points.dtype, device=points.device) + 0.5
     inv = 1 / (2 * sigma**2)[..., None, None]  # (B, S, 1, 1)
-    gx = torch.exp(-((grid - along[..., :1]) ** 2) * inv)  # (B, S, N, W)
-    gy = torch.exp(-((grid - along[..., 1:]) ** 2) * inv)  # (B, S, N, H)
+    # Exponents are capped: far from the stroke exp(-x) would underflow into denormal
+    # numbers, which the CPU handles dozens of times slower than normal ones.
+    gx = torch.exp(-(((grid - along[..., :1]) ** 2) * inv).clamp_max(FAR))  # (B, S, N, W)
+    gy = torch.exp(-(((grid - along[..., 1:]) ** 2) * inv).clamp_max(FAR))  # (B, S, N, H)
     density = torch.einsum("bsnh,bsnw->bshw", gy, gx)
     density = density * (spacing / (sigma * SQRT_TWO_PI))[..., None, None]
     return 1 - torch.exp(-INK_GAIN * density)
