@@ -128,6 +128,12 @@ TRICK_SETS = {
         "optimiser.lr_decay=linear",
     ],
     "label-tricks": ["objective.soft_labels=true", "objective.label_flip=0.1"],
+    "strokes": [
+        "model.arch=strokes",
+        "model.stroke_presence=hard",
+        "model.minibatch_std=true",
+        "model.minibatch_std_groups=class",
+    ],
     "regularisers": [
         "objective.r1_gamma=1",
         "objective.consistency=1",
