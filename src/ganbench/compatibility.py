@@ -102,7 +102,8 @@ def conflicts(cfg: Config) -> list[str]:
     ):
         problems.append(
             "model.minibatch_std_groups=class groups D's stddev channel by label: it needs "
-            "model.minibatch_std=true, a conditional model and the dcgan architecture"
+            "model.minibatch_std=true, a conditional model and the dcgan architecture (or "
+            "strokes, whose D is the dcgan one)"
         )
     final_norm_images = m.arch in ("dcgan", "dense_conv") and cfg.data.kind == "image"
     if m.g_output != "tanh" and m.g_final_norm and final_norm_images:
@@ -125,8 +126,21 @@ def conflicts(cfg: Config) -> list[str]:
     if m.d_condition in ("acgan", "tacgan") and not (conv_images or cfg.data.kind == "points"):
         problems.append(
             f"model.d_conditioning={m.d_condition} puts class heads on the dcgan, resnet or "
-            "point discriminator: it needs model.arch=dcgan or resnet with images, or 2D points"
+            "point discriminator: it needs model.arch=dcgan, resnet or strokes with images, or "
+            "2D points"
         )
+    if m.arch == "strokes" and cfg.data.kind == "image":
+        if m.latent_dim < 2 * m.strokes:
+            problems.append(
+                f"model.latent_dim={m.latent_dim} is too short for {m.strokes} strokes: the "
+                f"strokes model reads two of z's coordinates per stroke; raise it to "
+                f"{2 * m.strokes} or more, or lower model.strokes"
+            )
+        if m.g_norm == "batch" and s.batch_size < 2:
+            problems.append(
+                "model.arch=strokes with g_norm=batch normalises G's dense layers over the "
+                "batch, which needs schedule.batch_size >= 2; raise it or set g_norm=none"
+            )
     unlabelled = cfg.data.source == "folder" and len(cfg.data.class_names) < 2
     if cfg.conditional and cfg.family == "gan" and unlabelled:
         problems.append(
@@ -147,7 +161,9 @@ def advisories(cfg: Config) -> list[str]:
     m, o = cfg.model, cfg.objective
     notes: list[str] = []
     critic = o.loss in WASSERSTEIN_LOSSES
-    batch_norm_d = m.arch == "dcgan" and cfg.data.kind == "image" and m.d_norm == "batch"
+    batch_norm_d = (
+        m.arch in ("dcgan", "strokes") and cfg.data.kind == "image" and m.d_norm == "batch"
+    )
     if o.loss == "wgan_gp" and batch_norm_d:
         notes.append(
             "wgan_gp with batch norm in D: the penalty assumes each sample's score depends on "
@@ -212,19 +228,23 @@ def advisories(cfg: Config) -> list[str]:
 
 def _strokes_advisories(cfg: Config) -> list[str]:
     """The strokes generator takes the class through an embedding and draws polylines over
-    the background: the dcgan G's output, upsampling and batch-norm conditioning do not
-    apply (its D is the dcgan one, so every D setting does)."""
+    the background with two dense layers (batch norm or none): the dcgan G's output,
+    upsampling, final norm, pixel norm and batch-norm conditioning do not apply (its D is the
+    dcgan one, so every D setting does, extra_layers and equalised_lr there only)."""
     m = cfg.model
+    g_defaults = (("g_output", "tanh"), ("g_upsample", "transposed"), ("g_final_norm", False))
     ignored = [
         f"model.{key}={getattr(m, key)}"
-        for key, default in (("g_output", "tanh"), ("g_upsample", "transposed"))
+        for key, default in g_defaults
         if getattr(m, key) != default
     ]
+    if m.g_norm == "pixel":
+        ignored.append("model.g_norm=pixel")
     notes = []
     if ignored:
         notes.append(
-            f"{', '.join(ignored)} shape the dcgan generator's image; the strokes generator "
-            "draws polylines over the background and ignores them"
+            f"{', '.join(ignored)} shape the dcgan generator; the strokes generator draws "
+            "polylines over the background with dense layers and ignores them"
         )
     if cfg.conditional and m.g_condition in ("cbn", "additive"):
         notes.append(

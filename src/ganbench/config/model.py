@@ -11,6 +11,7 @@ from ganbench.config.base import _Section
 MODEL_IMAGE_SIZES = (28, 32, 64)
 CONV_ARCHITECTURES = ("dcgan", "resnet")  # image networks that double from 4x4 (or 7x7)
 # image networks that build only the sizes of MODEL_IMAGE_SIZES
+# strokes: its D is the dcgan one, so the image sizes are the dcgan ones
 SIZED_ARCHITECTURES = (*CONV_ARCHITECTURES, "dense_conv", "strokes")
 
 # Named layer stacks: a preset fills the model settings the user did not set.
@@ -126,7 +127,7 @@ class ModelConfig(_Section):
     minibatch_std_groups: Literal["mixed", "class"] = Field(
         "mixed",
         description="minibatch stddev over groups of 4 mixed samples (PGGAN), or over the "
-        "samples of each class (conditional dcgan: sees one-image-per-class collapse)",
+        "samples of each class (conditional dcgan or strokes: sees one-image-per-class collapse)",
     )
     minibatch_discrimination: int = Field(
         0, ge=0, description="kernels of Salimans et al.'s minibatch discrimination (0: off)"

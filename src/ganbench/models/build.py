@@ -48,7 +48,8 @@ def build_models(cfg: Config) -> tuple[nn.Module, nn.Module]:
         scheme = "default" if model.equalised_lr else model.init
         initialise(generator, scheme, model.leaky_slope)
         initialise(discriminator, scheme, model.leaky_slope)
-        if model.g_output != "tanh" and cfg.data.kind == "image":
+        # The strokes model always draws on the page; the pixel generators only without tanh.
+        if (model.g_output != "tanh" or model.arch == "strokes") and cfg.data.kind == "image":
             generator.start_blank(background_colour(cfg), model.spectral_norm != "both")
         if model.spectral_norm != "none":
             apply_spectral_norm(discriminator)

@@ -1,16 +1,19 @@
 """A vector generator: G draws a few strokes (polylines) and a differentiable rasteriser
 turns them into the image (DiffVG's vector GAN, Li et al. 2020; "Learning to Paint").
 
-An MLP maps z and the class to, per stroke, an anchor on the page, ``points`` offsets from
-it (a polyline), a colour, a line width and a presence; each pixel's ink is a smooth
-profile of its distance to the nearest segment, times the presence, and the strokes are
-composited over the background in turn. Every image is clean paper with continuous lines of
-one width by construction: what G learns is where the strokes go, their shape and how many
-are present, which is what the shapes' classes differ by. Fits line drawings on a flat
-background (synthetic shapes, sketches, digits), not photographs.
+An MLP maps z and the class to, per stroke, an anchor on the page, a polyline of ``points``
+points around it, a colour, a line width and a presence; a stroke's ink is the line integral
+of a Gaussian along its polyline (where a stroke doubles back the ink adds up, then
+saturates), times the presence, and the strokes are composited over the background in turn.
+Every image is clean paper with continuous lines of one width by construction: what G learns
+is where the strokes go, their shape and how many are present, which is what the shapes'
+classes differ by. Fits line drawings on a flat background (synthetic shapes, sketches,
+digits), not photographs.
 """
 
 from __future__ import annotations
+
+import math
 
 import torch
 from torch import nn
@@ -24,8 +27,8 @@ STROKE_SIGMA = 0.4  # a profile of sigma 0.4 px leaves about the ink of OpenCV's
 SIGMA_SPREAD = 0.5  # sigma ranges over STROKE_SIGMA * exp(+-0.5)
 MIN_SPREAD = 0.4  # the least spread of a stroke's position in logit units (about 6 px at 64)
 PRESENCE_START = 2.0  # strokes start present (sigmoid(2) ~ 0.88)
-SAMPLES = 128  # points splatted per stroke, evenly along it
-SQRT_TWO_PI = 2.5066282746310002
+SAMPLES = 128  # points splatted evenly along a stroke of 16 points
+SQRT_TWO_PI = math.sqrt(2 * math.pi)
 FAR = 30.0  # exp(-30) ~ 1e-13: no ink, and still a normal float
 INK_GAIN = 3.0  # coverage at a line's centre: 1 - exp(-3) ~ 0.95
 
@@ -36,12 +39,16 @@ class StrokeGenerator(nn.Module):
         self.latent_dim, self.num_classes = cfg.latent_dim, num_classes
         self.size, self.channels = image_size, channels
         self.strokes, self.points = cfg.strokes, cfg.stroke_points
-        self.samples = SAMPLES
+        # Splats per stroke: SAMPLES for a 16-point walk, more for longer ones, so that the
+        # longest walk is still sampled densely enough to be drawn without dots.
+        self.samples = math.ceil(SAMPLES * max(1, self.points - 1) / 15)
         self.hard_presence = cfg.stroke_presence == "hard"
         mode = "embedding" if num_classes else "none"
         self.condition = LatentConditioner(mode, cfg.latent_dim, num_classes, cfg.embedding_dim)
         width = cfg.g_width * 8
-        act = lambda: nn.LeakyReLU(cfg.leaky_slope)  # noqa: E731
+        act = lambda: (  # noqa: E731
+            nn.ReLU() if cfg.g_activation == "relu" else nn.LeakyReLU(cfg.leaky_slope)
+        )
         norm = (lambda w: nn.BatchNorm1d(w)) if cfg.g_norm == "batch" else (lambda w: nn.Identity())
         self.body = nn.Sequential(
             nn.Linear(self.condition.out_dim, width),
@@ -56,46 +63,49 @@ class StrokeGenerator(nn.Module):
         self.per_stroke = 2 + 2 * self.points + channels + 2
         self.head = nn.Linear(width, self.strokes * self.per_stroke)
         self.spread = nn.Linear(width, self.strokes * 2)
-        if cfg.latent_dim < 2 * self.strokes:
-            raise ValueError(
-                f"model.latent_dim={cfg.latent_dim} is too short for {self.strokes} strokes: "
-                f"the strokes model reads two of z's coordinates per stroke; raise it to "
-                f"{2 * self.strokes} or more"
-            )
         self.register_buffer("background", torch.ones(channels))
 
     def forward(self, z: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
         h = self.body(self.condition(z, labels))
-        params = self.head(h)
-        params = params.view(len(z), self.strokes, self.per_stroke)
-        size = float(self.size)
+        # The strokes' geometry in float32 even under bf16 autocast: bf16 holds a position on
+        # a 64-px page only to a quarter pixel, as coarse as the line width itself.
+        with torch.autocast(z.device.type, enabled=False):
+            h, z = h.float(), z.float()
+            params = self.head(h).view(len(z), self.strokes, self.per_stroke)
+            spread = MIN_SPREAD + F.softplus(self.spread(h)).view(len(z), self.strokes, 2)
+            return self._draw(params, spread, z)
+
+    def _draw(self, params: torch.Tensor, spread: torch.Tensor, z: torch.Tensor) -> torch.Tensor:
+        batch, size = len(z), float(self.size)
         # Skip-z to the anchors: each stroke's position is a learned offset plus a learned,
         # class-dependent spread of two of z's own coordinates, so that where the strokes go
         # varies with z from the first step instead of having to survive the MLP.
-        spread = MIN_SPREAD + F.softplus(self.spread(h)).view(len(z), self.strokes, 2)
-        position_noise = z[:, : 2 * self.strokes].reshape(len(z), self.strokes, 2)
+        position_noise = z[:, : 2 * self.strokes].reshape(batch, self.strokes, 2)
         anchor = torch.sigmoid(params[..., :2] + spread * position_noise) * size  # (B, S, 2)
-        # The polyline is a walk of bounded steps, centred on its anchor: continuous, and no
-        # segment longer than the rasteriser's sampling can draw without dots.
+        # The polyline is a walk of bounded steps centred on its anchor: continuous, and never
+        # longer than the rasteriser's samples cover without dots. (The first step only moves
+        # the whole walk, which the centring undoes.)
         steps = torch.tanh(params[..., 2 : 2 + 2 * self.points]) * (STEP * size)
-        walk = steps.view(len(z), self.strokes, self.points, 2).cumsum(2)
+        walk = steps.view(batch, self.strokes, self.points, 2).cumsum(2)
         points = anchor.unsqueeze(2) + walk - walk.mean(2, keepdim=True)
-        c = 2 + 2 * self.points
-        colour = torch.tanh(params[..., c : c + self.channels])  # (B, S, C)
-        sigma = STROKE_SIGMA * torch.exp(SIGMA_SPREAD * torch.tanh(params[..., c + self.channels]))
-        presence = torch.sigmoid(params[..., c + self.channels + 1] + PRESENCE_START)
+        colour_at = 2 + 2 * self.points
+        colour = torch.tanh(params[..., colour_at : colour_at + self.channels])  # (B, S, C)
+        width = torch.tanh(params[..., colour_at + self.channels])
+        sigma = STROKE_SIGMA * torch.exp(SIGMA_SPREAD * width)  # (B, S)
+        presence = torch.sigmoid(params[..., colour_at + self.channels + 1] + PRESENCE_START)
         if self.hard_presence:  # straight-through: drawn whole or not at all, sigmoid's gradient
-            presence = (presence > 0.5).to(presence.dtype) + presence - presence.detach()
+            presence = (presence > 0.5).to(presence.dtype) + (presence - presence.detach())
         ink = _splat(points, sigma, self.samples, self.size) * presence[..., None, None]
-        image = self.background.to(z.dtype).view(1, -1, 1).expand(len(z), -1, self.size**2)
+        image = self.background.view(1, -1, 1).expand(batch, -1, self.size**2)
         for s in range(self.strokes):
-            cover = ink[:, s].reshape(len(z), 1, -1)
+            cover = ink[:, s].reshape(batch, 1, -1)
             image = image + cover * (colour[:, s].unsqueeze(-1) - image)
-        return image.view(len(z), self.channels, self.size, self.size)
+        return image.view(batch, self.channels, self.size, self.size)
 
     @torch.no_grad()
     def start_blank(self, background: torch.Tensor, zero_weights: bool = True) -> None:
-        """Strokes are drawn over the data's background colour."""
+        """Strokes are drawn over the data's background colour (there is no output layer to
+        zero: ``zero_weights`` does not apply)."""
         self.background.copy_(background.to(self.background))
 
 
