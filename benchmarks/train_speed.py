@@ -147,7 +147,7 @@ def parameter_count(module: nn.Module) -> int:
 
 def check_same_networks(overrides: list[str]) -> None:
     """Refuse to time a stack that is not the textbook's: parameter counts must be equal."""
-    generator, discriminator = build_models(load_config(None, overrides))
+    generator, discriminator = build_models(load_config("shapes-conv", overrides))
     netG, netD = textbook_networks()
     ours = (parameter_count(generator), parameter_count(discriminator))
     theirs = (parameter_count(netG), parameter_count(netD))
@@ -161,7 +161,7 @@ def check_same_networks(overrides: list[str]) -> None:
 
 def ganbench_step(overrides: list[str], precision: str) -> Step:
     """ganbench's AdversarialStep with its own models and optimisers, as the trainer sets up."""
-    cfg = load_config(None, overrides)
+    cfg = load_config("shapes-conv", overrides)
     generator, discriminator = build_models(cfg)
     opt = cfg.optimiser
     betas = (opt.beta1, opt.beta2)
@@ -268,7 +268,7 @@ def main() -> None:
     ]
     if args.raw_bf16:
         candidates.append(Candidate("textbook bf16 autocast", TextbookLoop(autocast=True), []))
-    num_classes = len(load_config(None, []).data.class_names)
+    num_classes = len(load_config("shapes-conv", []).data.class_names)
     data = torch.Generator().manual_seed(0)
     batches = [
         (

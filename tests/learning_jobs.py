@@ -24,7 +24,7 @@ SHAPES_RUN = [
     "model.g_width=16",
     "model.d_width=16",
     "schedule.batch_size=32",
-    "schedule.steps=2400",
+    "schedule.steps=600",
 ]
 
 
@@ -66,8 +66,8 @@ def _trained(recipe: str | None, overrides: list[str]):
 
 @on_threads
 def shapes_job(seed: int, threads: int, root: Path) -> dict[str, Any]:
-    """The default recipe at 32 px, judged by an independent classifier, OpenCV's primitive
-    count and within-class MS-SSIM against real images."""
+    """The default recipe (the vector generator) at 32 px, judged by an independent
+    classifier, OpenCV's primitive count and within-class MS-SSIM against real images."""
     from ganbench.config import load_config
     from ganbench.data.build import build_dataset
     from ganbench.data.dataset import to_float

@@ -118,7 +118,7 @@ def test_bigan_trains_resumes_exactly_and_evaluates_on_the_ring(tmp_path, capsys
 
 
 def test_bigan_on_shapes_grids_reconstructions_encodes_and_probes(tmp_path, capsys):
-    cfg = load_config(None, [*TINY_SHAPES, f"logging.root={tmp_path}", "logging.name=img"])
+    cfg = load_config("shapes-conv", [*TINY_SHAPES, f"logging.root={tmp_path}", "logging.name=img"])
     trainer = Trainer(cfg, RunDir.create(cfg))
     trainer.fit(4)
     images, per_row = trainer.family.grid_images(trainer.grid_z, trainer.grid_labels)
@@ -136,7 +136,7 @@ def test_bigan_on_shapes_grids_reconstructions_encodes_and_probes(tmp_path, caps
     for encoder in ("trained", "random_encoder"):
         assert 0 <= family[encoder]["class_accuracy"] <= 1
         assert family[encoder]["position_r2"] <= 1
-    gan = load_config(None, ["logging.progress=false", "schedule.steps=2", "data.size=32",
+    gan = load_config("shapes-conv", ["logging.progress=false", "schedule.steps=2", "data.size=32",
                              "model.g_width=4", "model.d_width=4", "schedule.batch_size=8",
                              f"logging.root={tmp_path}", "logging.name=gan"])  # fmt: skip
     Trainer(gan, RunDir.create(gan)).fit(2)

@@ -38,7 +38,7 @@ def test_alpha_canvas_refuses_a_missing_coverage_channel():
 )
 def test_alpha_output_starts_near_the_blank_background(background, monochrome, expected, arch):
     cfg = load_config(
-        None,
+        "shapes-conv",
         [*SMALL, "model.g_output=alpha", f"data.background={background}",
          f"data.monochrome={monochrome}", f"model.arch={arch}"],
     )  # fmt: skip
@@ -53,7 +53,7 @@ def test_alpha_output_starts_near_the_blank_background(background, monochrome, e
 
 
 def test_alpha_output_reaches_every_pixel_with_gradient():
-    cfg = load_config(None, [*SMALL, "model.g_output=alpha"])
+    cfg = load_config("shapes-conv", [*SMALL, "model.g_output=alpha"])
     G, _ = build_models(cfg)
     G(torch.randn(4, 16), torch.arange(4)).sum().backward()
     assert G.output_layer.weight.grad.abs().sum() > 0
@@ -63,7 +63,8 @@ def test_alpha_output_reaches_every_pixel_with_gradient():
 def test_alpha_output_with_a_final_batch_norm_is_refused(arch):
     with pytest.raises(ConfigError, match="g_final_norm"):
         load_config(
-            None, [*SMALL, "model.g_output=alpha", "model.g_final_norm=true", f"model.arch={arch}"]
+            "shapes-conv",
+            [*SMALL, "model.g_output=alpha", "model.g_final_norm=true", f"model.arch={arch}"],
         )
 
 

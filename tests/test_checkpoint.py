@@ -11,7 +11,7 @@ from ganbench.training.trainer import Trainer
 
 
 def _trainer(overrides):
-    cfg = load_config(None, overrides)
+    cfg = load_config("shapes-conv", overrides)
     return Trainer(cfg, RunDir.create(cfg))
 
 
@@ -102,7 +102,7 @@ def test_old_checkpoints_are_pruned(tiny):
 def test_changed_config_is_refused_with_the_differing_keys(tiny):
     trainer = _trainer(tiny)
     trainer.fit(4)
-    changed = load_config(None, [*tiny, "optimiser.g_lr=0.001"])
+    changed = load_config("shapes-conv", [*tiny, "optimiser.g_lr=0.001"])
     other = Trainer(changed, trainer.run)
     with pytest.raises(CheckpointError, match=r"optimiser.g_lr: 0.0002 -> 0.001"):
         other.restore()
@@ -125,7 +125,7 @@ def test_a_pickle_named_like_a_checkpoint_is_refused(tiny, tmp_path):
 def test_missing_checkpoint_and_run_directory(tiny, tmp_path):
     with pytest.raises(CheckpointError, match="not a ganbench run directory"):
         RunDir.open(tmp_path)
-    cfg = load_config(None, tiny)
+    cfg = load_config("shapes-conv", tiny)
     with pytest.raises(CheckpointError, match="has no checkpoint yet"):
         RunDir.create(cfg).latest_checkpoint()
 
@@ -139,7 +139,7 @@ def test_truncated_metrics_line_is_skipped(tiny):
 
 
 def test_fit_stops_cleanly_at_a_time_cap(tiny):
-    cfg = load_config(None, [*tiny, "schedule.steps=50"])
+    cfg = load_config("shapes-conv", [*tiny, "schedule.steps=50"])
     trainer = Trainer(cfg, RunDir.create(cfg))
     result = trainer.fit(50, max_seconds=0.0)
     assert result.time_capped and result.end_step == 1

@@ -83,15 +83,15 @@ def test_run_directories_are_claimed_atomically_and_bad_roots_refused(tiny, tmp_
     from ganbench.config import load_config
     from ganbench.errors import ConfigError
 
-    cfg = load_config(None, tiny)
+    cfg = load_config("shapes-conv", tiny)
     first, second = RunDir.create(cfg), RunDir.create(cfg)
     assert first.path != second.path and second.path.name == "tiny-2"
     blocker = tmp_path / "a-file"
     blocker.write_text("")
     with pytest.raises(ConfigError, match="is not a folder"):
-        RunDir.create(load_config(None, [*tiny, f"logging.root={blocker}"]))
+        RunDir.create(load_config("shapes-conv", [*tiny, f"logging.root={blocker}"]))
     with pytest.raises(ConfigError, match="cannot create the run directory"):
-        RunDir.create(load_config(None, [*tiny, f"logging.root={blocker}/below"]))
+        RunDir.create(load_config("shapes-conv", [*tiny, f"logging.root={blocker}/below"]))
 
 
 def test_a_start_that_fails_leaves_no_run_directory(tiny, tmp_path, monkeypatch):

@@ -67,7 +67,7 @@ def test_28px_generator_on_64px_data_is_refused_before_training():
 
 def test_image_size_the_dcgan_cannot_build_is_refused():
     with pytest.raises(ConfigError, match=r"data\.image_size=48 cannot be built by the dcgan"):
-        load_config(None, ["data.image_size=48"])
+        load_config("shapes-conv", ["data.image_size=48"])
 
 
 def test_unknown_class_is_refused():

@@ -8,7 +8,9 @@ from ganbench.models import build_models
 
 
 def _models(*overrides):
-    cfg = load_config(None, ["model.arch=dense_conv", "model.conditioning=none", *overrides])
+    cfg = load_config(
+        "shapes-conv", ["model.arch=dense_conv", "model.conditioning=none", *overrides]
+    )
     return build_models(cfg)
 
 
@@ -38,4 +40,4 @@ def test_width_and_activation_follow_the_model_section():
 )
 def test_settings_it_cannot_build_are_refused(override, message):
     with pytest.raises(ConfigError, match=message):
-        load_config(None, ["model.arch=dense_conv", "model.conditioning=none", override])
+        load_config("shapes-conv", ["model.arch=dense_conv", "model.conditioning=none", override])

@@ -23,7 +23,7 @@ from ganbench.training.rundir import RunDir
 QUIET = ["logging.progress=false", "logging.tensorboard=false", "logging.report=false"]
 TINY_IMAGES = [
     "data.image_size=32", "data.size=64", "model.g_width=4", "model.d_width=4",
-    "model.latent_dim=8", "schedule.batch_size=8", "logging.log_every=2", "threads=1", *QUIET,
+    "model.latent_dim=10", "schedule.batch_size=8", "logging.log_every=2", "threads=1", *QUIET,
 ]  # fmt: skip
 RING = ["ring-gan", "threads=1", *QUIET]
 

@@ -38,7 +38,7 @@ def test_recomputed_statistics_average_the_batches_the_weights_produce():
 
 
 def test_ema_recomputes_statistics_only_when_asked_and_after_an_update():
-    cfg = load_config(None, SMALL)
+    cfg = load_config("shapes-conv", SMALL)
     generator, _ = build_models(cfg)
     batches = statistics_latents(cfg)
     copied = EMAGenerator(generator, 0.5)
@@ -70,7 +70,9 @@ def test_training_saves_recomputed_statistics_and_never_changes_g(tmp_path):
     ]  # fmt: skip
     trainers = {}
     for mode in ("copy", "recompute"):
-        cfg = load_config(None, [*base, f"schedule.ema_batch_norm={mode}", f"logging.name={mode}"])
+        cfg = load_config(
+            "shapes-conv", [*base, f"schedule.ema_batch_norm={mode}", f"logging.name={mode}"]
+        )
         trainers[mode] = Trainer(cfg, RunDir.create(cfg))
         trainers[mode].fit(3)
     copy_state = trainers["copy"].family.state

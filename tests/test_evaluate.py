@@ -13,7 +13,7 @@ from ganbench.errors import EvaluationError
 from ganbench.metrics.evaluate import _real_sample, evaluate, flatten
 from ganbench.metrics.oracle import load_oracle
 
-SHAPES = load_config(None, ["data.image_size=32"]).data
+SHAPES = load_config("shapes-conv", ["data.image_size=32"]).data
 
 
 @pytest.fixture(scope="module")

@@ -93,7 +93,7 @@ TRAINABLE = [
     "data.colour_jitter", "data.noise_std", "data.monochrome", "data.flip",
 ]  # fmt: skip
 TINY = ["data.image_size=32", "data.size=32", "model.g_width=4", "model.d_width=4",
-        "model.latent_dim=8", "schedule.batch_size=8", "schedule.steps=1", "threads=2",
+        "model.latent_dim=10", "schedule.batch_size=8", "schedule.steps=1", "threads=2",
         "logging.progress=false", "logging.tensorboard=false", "logging.report=false"]  # fmt: skip
 TRAIN_KEYS = [(k, d) for k, d in KEYS if k in TRAINABLE]
 

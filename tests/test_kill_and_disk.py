@@ -21,7 +21,7 @@ from ganbench.training.rundir import RunDir
 
 TINY = [
     "data.image_size=32", "data.size=64", "model.g_width=4", "model.d_width=4",
-    "model.latent_dim=8", "schedule.batch_size=8", "logging.log_every=5",
+    "model.latent_dim=10", "schedule.batch_size=8", "logging.log_every=5",
     "logging.progress=false", "logging.tensorboard=false", "logging.report=false", "threads=1",
 ]  # fmt: skip
 STEPS = 200

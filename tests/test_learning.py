@@ -1,5 +1,6 @@
-"""End-to-end proof that training learns: a conditional GAN draws the class it is asked for,
-varied images of it (no one-image-per-class collapse), and shapes that can be counted.
+"""End-to-end proof that training learns: the default recipe's conditional GAN draws the
+class it is asked for, varied images of it (no one-image-per-class collapse), and shapes
+that can be counted, most of them right.
 
 An independent classifier, trained here on real shape images, judges the generated samples;
 diversity is the MS-SSIM between samples of the same class, against the same measure on real
@@ -18,14 +19,17 @@ from .learning_jobs import shapes_job
 
 pytestmark = pytest.mark.slow
 
-ACCURACY_BAR = 0.90
-# Within-class MS-SSIM: real shapes ~0.37 at 32 px, one image per class ~0.92; the bar sits
-# half way, so it fails a collapse, not a generator a little less varied than real data.
-DIVERSITY_MARGIN = 0.25
-# Share of samples holding their class's number of primitives (real shapes 0.98). Blotchy
-# strokes over a speckled page, what the recipe drew before its alpha output, score
-# 0.00-0.05; the recipe now scores 0.21-0.26 over three seeds and two thread counts.
-VALIDITY_BAR = 0.10
+# Measured with this code for seeds 0, 1, 2 on one and two threads (600 steps of 32 at 32 px,
+# 65-75 s on two threads, docs/mode-collapse.md): accuracy 1.00 in all six runs, validity
+# 0.63-0.74, within-class MS-SSIM 0.38-0.43 against 0.40 between real images.
+ACCURACY_BAR = 0.95
+# Within-class MS-SSIM: real shapes ~0.40 at 32 px, one image per class ~0.92; a collapsed
+# or nearly collapsed generator fails, one a little less varied than real data does not.
+DIVERSITY_MARGIN = 0.15
+# Share of samples holding their class's number of primitives (real shapes 0.98). The pixel
+# DCGAN (shapes-conv) scored 0.21-0.26 with 2400 steps of this test, blotchy strokes over a
+# speckled page 0.00-0.05.
+VALIDITY_BAR = 0.50
 
 
 def check_shapes_learning(result: dict[str, Any]) -> None:

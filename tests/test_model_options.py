@@ -50,7 +50,9 @@ def test_projection_is_the_inner_product_of_embedding_and_summed_features():
 
 
 def test_projection_discriminator_adds_the_class_term_to_the_unconditional_logit():
-    cfg = load_config(None, [*SMALL, "model.d_conditioning=projection", "model.d_norm=none"])
+    cfg = load_config(
+        "shapes-conv", [*SMALL, "model.d_conditioning=projection", "model.d_norm=none"]
+    )
     D = DCGANDiscriminator(cfg.model, 32, 3, 4)
     x, y = torch.randn(4, 3, 32, 32), torch.tensor([0, 1, 2, 3])
     features = D.net(x)
@@ -62,14 +64,16 @@ def test_projection_discriminator_adds_the_class_term_to_the_unconditional_logit
 
 def test_spectral_norm_covers_the_projection_embedding():
     projection = ["model.d_conditioning=projection", "model.spectral_norm=d", "model.d_norm=none"]
-    cfg = load_config(None, [*SMALL, *projection])
+    cfg = load_config("shapes-conv", [*SMALL, *projection])
     _, D = build_models(cfg)
     assert hasattr(D.projection.embedding, "parametrizations")
 
 
 @pytest.mark.parametrize("upsample", ["transposed", "nearest"])
 def test_cbn_generator_changes_with_the_class_only_through_its_norms(upsample):
-    cfg = load_config(None, [*SMALL, "model.g_conditioning=cbn", f"model.g_upsample={upsample}"])
+    cfg = load_config(
+        "shapes-conv", [*SMALL, "model.g_conditioning=cbn", f"model.g_upsample={upsample}"]
+    )
     G, _ = build_models(cfg)
     G.eval()
     z = torch.randn(1, 16).repeat(4, 1)
@@ -86,7 +90,7 @@ def test_cbn_generator_changes_with_the_class_only_through_its_norms(upsample):
 
 
 def test_nearest_upsampling_uses_no_transposed_convolution_after_the_first_layer():
-    cfg = load_config(None, [*SMALL, "model.g_upsample=nearest"])
+    cfg = load_config("shapes-conv", [*SMALL, "model.g_upsample=nearest"])
     G, _ = build_models(cfg)
     transposed = [m for m in G.modules() if isinstance(m, nn.ConvTranspose2d)]
     assert len(transposed) == 1  # z -> 4x4 only
@@ -94,7 +98,9 @@ def test_nearest_upsampling_uses_no_transposed_convolution_after_the_first_layer
 
 
 def test_an_unconditional_model_drops_the_per_network_conditioning():
-    cfg = load_config(None, ["model.conditioning=none"])  # the default sets cbn + projection
+    cfg = load_config(
+        "shapes-conv", ["model.conditioning=none"]
+    )  # the recipe sets cbn + projection
     assert (cfg.model.g_condition, cfg.model.d_condition) == ("none", "none")
     G, D = build_models(cfg)
     assert D.projection is None
@@ -102,7 +108,7 @@ def test_an_unconditional_model_drops_the_per_network_conditioning():
 
 
 def test_cbn_without_batch_norm_falls_back_to_an_embedding_and_says_so():
-    cfg = load_config(None, [*SMALL, "model.g_conditioning=cbn", "model.g_norm=pixel"])
+    cfg = load_config("shapes-conv", [*SMALL, "model.g_conditioning=cbn", "model.g_norm=pixel"])
     assert any("g_conditioning=cbn" in note for note in cfg.advisories())
     G, _ = build_models(cfg)
     assert G.condition.mode == "embedding"
@@ -127,7 +133,7 @@ def test_ema_ramp_up_follows_the_stylegan2_ada_half_life():
 )
 def test_linear_output_starts_as_a_blank_canvas(background, monochrome, expected, arch):
     cfg = load_config(
-        None,
+        "shapes-conv",
         [*SMALL, "model.g_output=linear", f"data.background={background}",
          f"data.monochrome={monochrome}", f"model.arch={arch}"],
     )  # fmt: skip
@@ -139,7 +145,7 @@ def test_linear_output_starts_as_a_blank_canvas(background, monochrome, expected
 
 
 def test_samples_of_a_linear_output_are_clamped_to_the_image_range():
-    cfg = load_config(None, [*SMALL, "model.g_output=linear"])
+    cfg = load_config("shapes-conv", [*SMALL, "model.g_output=linear"])
     G, _ = build_models(cfg)
     with torch.no_grad():
         G.output_layer.bias.fill_(3.0)
@@ -148,7 +154,7 @@ def test_samples_of_a_linear_output_are_clamped_to_the_image_range():
 
 
 def test_linear_output_under_spectral_norm_of_g_keeps_its_weights():
-    cfg = load_config(None, [*SMALL, "model.g_output=linear", "model.spectral_norm=both"])
+    cfg = load_config("shapes-conv", [*SMALL, "model.g_output=linear", "model.spectral_norm=both"])
     assert any("g_output=linear" in note for note in cfg.advisories())
     G, _ = build_models(cfg)
     images = G(torch.randn(4, 16), torch.arange(4))
@@ -159,7 +165,7 @@ def test_an_image_output_on_points_is_noted_and_not_on_image_architectures():
     points = load_config("ring-gan", ["model.g_output=alpha"])
     assert any("g_output=alpha" in note for note in points.advisories())
     for arch in ("mlp", "dense_conv"):
-        images = load_config(None, [*SMALL, "model.g_output=alpha", f"model.arch={arch}"])
+        images = load_config("shapes-conv", [*SMALL, "model.g_output=alpha", f"model.arch={arch}"])
         assert not any("g_output" in note for note in images.advisories())
 
 

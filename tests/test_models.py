@@ -8,7 +8,7 @@ from ganbench.models.conditioning import ConditionalBatchNorm2d, tile_label
 from ganbench.models.init import INIT_SCHEMES, initialise
 
 
-def _models(*overrides, recipe=None):
+def _models(*overrides, recipe="shapes-conv"):
     cfg = load_config(recipe, ["model.g_width=8", "model.d_width=8", *overrides])
     return cfg, *build_models(cfg)
 

@@ -11,8 +11,8 @@ them side by side, one per core, the longest first (tests/conftest.py orders the
   one thread: colour accuracy 0.98-1.00 both ways, IoU 0.71-0.72 against the identity map's
   0.64, masked L1 0.13 against 0.29). The issue's IoU bar of 0.9 is not reached and not
   asserted.
-- The default recipe learns at 32 px with seed 1 on one thread (seed 0 on two threads is
-  tests/test_learning.py).
+- The default recipe (the vector generator) learns at 32 px with seed 1 on one thread (seed 0
+  on two threads is tests/test_learning.py).
 - Class conditioning on a toy with analytic truth: three overlapping 2D Gaussian classes
   (unit standard deviation, centres on a unit circle). AC-GAN's classifier term pulls each
   class towards where it is unambiguous, so its samples shrink (TAC-GAN, Gong et al. 2019,

@@ -19,7 +19,9 @@ from ganbench.models.resnet_gan import (
 
 
 def _networks(*overrides: str):
-    cfg = load_config(None, ["model.arch=resnet", "model.g_width=8", "model.d_width=8", *overrides])
+    cfg = load_config(
+        "shapes-conv", ["model.arch=resnet", "model.g_width=8", "model.d_width=8", *overrides]
+    )
     return cfg, *build_models(cfg)
 
 
@@ -109,7 +111,7 @@ def test_projection_adds_the_class_embedding_times_the_pooled_features():
 )
 def test_bad_combinations_are_refused_with_the_key(overrides, message):
     with pytest.raises(ConfigError, match=message):
-        load_config(None, ["model.arch=resnet", *overrides])
+        load_config("shapes-conv", ["model.arch=resnet", *overrides])
 
 
 def test_a_latent_too_short_for_skip_z_names_the_fix():
@@ -137,5 +139,5 @@ def test_conditioning_on_a_folder_without_classes_is_refused(tmp_path):
         Image.new("RGB", (8, 8), (i * 90, 0, 0)).save(tmp_path / f"{i}.png")
     folder = ["data.source=folder", f"data.path={tmp_path}"]
     with pytest.raises(ConfigError, match=r"has no class subfolders \(one class\)"):
-        load_config(None, folder)
-    assert not load_config(None, [*folder, "model.conditioning=none"]).conditional
+        load_config("shapes-conv", folder)
+    assert not load_config("shapes-conv", [*folder, "model.conditioning=none"]).conditional

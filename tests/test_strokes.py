@@ -92,12 +92,12 @@ def test_stroke_geometry_stays_float32_under_bf16_autocast():
 def test_strokes_settings_are_checked_like_the_dcgan_discriminator():
     from ganbench.compatibility import advisories
 
-    cfg = load_config(None, ["model.arch=strokes"])  # the default recipe's dcgan G settings
+    cfg = load_config("shapes-conv", ["model.arch=strokes"])  # the pixel recipe's G settings
     notes = " ".join(advisories(cfg))
     assert "model.g_output=alpha" in notes and "ignores them" in notes
     assert "g_conditioning=cbn" in notes and "embedding" in notes
     assert "d_conditioning" not in notes  # D is the dcgan one: its settings apply
-    strokes = load_config("shapes-strokes", [])
+    strokes = load_config(None, [])  # the default recipe
     assert strokes.model.minibatch_std_groups == "class" and not advisories(strokes)
 
 

@@ -20,7 +20,7 @@ SOURCES = {
 
 
 def _train(overrides: list[str]) -> RunDir:
-    cfg = load_config(None, overrides)
+    cfg = load_config("shapes-conv", overrides)
     run = RunDir.create(cfg)
     result = Trainer(cfg, run).fit(cfg.schedule.steps)
     assert result.end_step == cfg.schedule.steps and result.checkpoint is not None

@@ -30,7 +30,7 @@ def test_spectral_norm_bounds_the_largest_singular_value_to_one():
 
 
 def test_spectral_norm_reaches_every_layer_of_the_discriminator(tiny):
-    cfg = load_config(None, [*tiny, "model.spectral_norm=d"])
+    cfg = load_config("shapes-conv", [*tiny, "model.spectral_norm=d"])
     generator, discriminator = build_models(cfg)
     convs = [m for m in discriminator.modules() if isinstance(m, nn.Conv2d)]
     assert convs and all(hasattr(m, "parametrizations") for m in convs)
@@ -67,7 +67,7 @@ def test_truncation_redraws_entries_beyond_the_threshold():
 
 
 def test_packed_discriminator_judges_m_samples_jointly(tiny):
-    cfg = load_config(None, [*tiny, "model.conditioning=none", "model.pack=4"])
+    cfg = load_config("shapes-conv", [*tiny, "model.conditioning=none", "model.pack=4"])
     _, discriminator = build_models(cfg)
     images = torch.randn(16, 3, 32, 32)
     assert discriminator(images).shape == (4,)
@@ -102,14 +102,14 @@ def test_linear_lr_decay():
 )
 def test_incompatible_combinations_are_refused_with_the_reason(tiny, overrides, message):
     with pytest.raises(ConfigError, match=message):
-        load_config(None, [*tiny, *overrides])
+        load_config("shapes-conv", [*tiny, *overrides])
 
 
 def test_doubtful_combinations_are_flagged():
-    cfg = load_config(None, ["objective.loss=wgan_gp"])
+    cfg = load_config("shapes-conv", ["objective.loss=wgan_gp"])
     notes = " ".join(cfg.advisories())
     assert "layer norm" in notes and "d_steps" in notes
-    assert load_config(None, []).advisories() == []
+    assert load_config("shapes-conv", []).advisories() == []
 
 
 def _tensors(trainer):
@@ -163,13 +163,13 @@ TRICK_SETS = {
 @pytest.mark.parametrize("name", list(TRICK_SETS))
 def test_every_trick_trains_and_resumes_bit_exactly(tiny, name):
     overrides = [*tiny, *TRICK_SETS[name], "logging.checkpoint_every=3"]
-    cfg = load_config(None, overrides)
+    cfg = load_config("shapes-conv", overrides)
     straight = Trainer(cfg, RunDir.create(cfg))
     straight.fit(6)
     for key, value in _tensors(straight).items():
         assert torch.isfinite(value.float()).all(), key
 
-    cfg2 = load_config(None, [*overrides, "logging.name=resumed"])
+    cfg2 = load_config("shapes-conv", [*overrides, "logging.name=resumed"])
     first = Trainer(cfg2, RunDir.create(cfg2))
     first.fit(3)
     resumed = Trainer(cfg2, first.run)
@@ -182,13 +182,13 @@ def test_every_trick_trains_and_resumes_bit_exactly(tiny, name):
 
 
 def test_lazy_r1_applies_every_nth_step_n_times_as_strong(tiny):
-    cfg = load_config(None, [*tiny, "objective.r1_gamma=1", "objective.r1_every=3",
+    cfg = load_config("shapes-conv", [*tiny, "objective.r1_gamma=1", "objective.r1_every=3",
                              "logging.log_every=1"])  # fmt: skip
     trainer = Trainer(cfg, RunDir.create(cfg))
     trainer.fit(6)
     records = [r for r in trainer.run.read_metrics() if "d_loss" in r]
     assert [r["step"] for r in records if "d_r1" in r] == [1, 4]  # steps 0 and 3
-    eager = load_config(None, [*tiny, "objective.r1_gamma=3", "logging.log_every=1",
+    eager = load_config("shapes-conv", [*tiny, "objective.r1_gamma=3", "logging.log_every=1",
                                "logging.name=eager"])  # fmt: skip
     first = Trainer(eager, RunDir.create(eager))
     first.fit(1)

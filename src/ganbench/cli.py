@@ -22,7 +22,7 @@ from ganbench.train_commands import cmd_resume, cmd_train
 
 EXAMPLES = """\
 examples:
-  ganbench train                                  the default recipe (conditional DCGAN on shapes)
+  ganbench train                                  the default recipe (conditional shapes, strokes)
   ganbench train shapes-dcgan schedule.steps=300  a recipe by name, with an override
   ganbench train my.yaml model.g_width=64 --print-config
   ganbench resume runs/NAME --steps 2400          continue a run, bit-exactly

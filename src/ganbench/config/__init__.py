@@ -2,8 +2,9 @@
 
 A run is fully described by one :class:`Config`. Its defaults are a plain conditional DCGAN
 on the four seed-000 shape classes (seed 000's additive label); a recipe file states what it
-changes. ``ganbench train`` with no arguments trains the default recipe, ``shapes-dcgan``,
-which adds the settings against mode collapse (configs/shapes-dcgan.yaml).
+changes. ``ganbench train`` with no arguments trains the default recipe, ``shapes-dcgan``:
+the same task drawn by a vector generator against a projection D (configs/shapes-dcgan.yaml);
+``shapes-conv`` is its pixel-DCGAN predecessor.
 
 One module per part, every name importable from here:
 
