@@ -15,6 +15,8 @@ def test_default_config_is_the_default_recipe():
     cfg = load_config()
     assert cfg.data.class_names == ["happy", "angry", "sad", "joyful"]
     assert cfg.data.image_size == 64 and cfg.conditional
+    assert cfg.model.arch == "strokes"  # the vector generator; shapes-conv draws pixels
+    assert load_config("shapes-conv").model.arch == "dcgan"
 
 
 def test_every_recipe_loads():
