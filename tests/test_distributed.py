@@ -109,6 +109,7 @@ def test_a_resumed_two_rank_run_with_batch_norm_continues_exactly(tmp_path: Path
     each checkpoint, so stopping and resuming changes nothing."""
     common = [*TINY_IMAGES, f"logging.root={tmp_path}", "logging.checkpoint_every=6"]
     common.append("objective.d_blur=0")  # the blur fades over half of schedule.steps
+    common = ["shapes-conv", *common]  # the pixel DCGAN: batch norm in its convolutions
     whole = _ganbench(["train", *common, "schedule.steps=12", "logging.name=whole"], nproc=2)
     assert whole.returncode == 0, whole.stderr[-2000:]
     half = _ganbench(["train", *common, "schedule.steps=6", "logging.name=half"], nproc=2)

@@ -41,6 +41,7 @@ def test_sigkill_at_random_moments_then_resume_is_bit_exact(tmp_path: Path) -> N
         main(
             [
                 "train",
+                "shapes-conv",
                 *common,
                 f"logging.checkpoint_every={STEPS}",
                 f"logging.root={tmp_path}",
@@ -54,6 +55,7 @@ def test_sigkill_at_random_moments_then_resume_is_bit_exact(tmp_path: Path) -> N
         main(
             [
                 "train",
+                "shapes-conv",
                 *common,
                 "schedule.steps=1",
                 f"logging.root={tmp_path}",
