@@ -18,7 +18,7 @@ processes on the machine affects every candidate alike.
 Run from the repository root::
 
     .venv/bin/python benchmarks/train_speed.py            # 3 rounds of 15 timed steps
-    .venv/bin/python benchmarks/train_speed.py --quick    # smoke run: 2 rounds of 3 steps
+    .venv/bin/python benchmarks/train_speed.py --quick    # smoke run: 1 round of 2 steps
     .venv/bin/python benchmarks/train_speed.py --steps 30 --rounds 5 --threads 2 --raw-bf16
 """
 
@@ -235,16 +235,16 @@ def report(candidates: list[Candidate]) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--steps", type=int, default=None, help="timed steps per round (15)")
-    parser.add_argument("--rounds", type=int, default=None, help="rounds (3; --quick: 2)")
+    parser.add_argument("--rounds", type=int, default=None, help="rounds (3; --quick: 1)")
     parser.add_argument("--warmup", type=int, default=None, help="untimed steps first (2)")
-    parser.add_argument("--quick", action="store_true", help="smoke run: 3 steps, 2 rounds")
+    parser.add_argument("--quick", action="store_true", help="smoke run: 2 steps, 1 round")
     parser.add_argument("--threads", type=int, default=2, help="torch CPU threads (2)")
     parser.add_argument(
         "--raw-bf16", action="store_true", help="also time the textbook loop in bf16 (slow)"
     )
     args = parser.parse_args()
-    args.steps = args.steps or (3 if args.quick else 15)
-    args.rounds = args.rounds or (2 if args.quick else 3)
+    args.steps = args.steps or (2 if args.quick else 15)
+    args.rounds = args.rounds or (1 if args.quick else 3)
     args.warmup = args.warmup if args.warmup is not None else (1 if args.quick else 2)
     torch.set_num_threads(args.threads)
     # The header says so already when bf16 falls back to fp32 on this CPU.
