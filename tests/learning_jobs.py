@@ -164,7 +164,7 @@ def bigan_ring_job(seed: int, threads: int, root: Path, steps: int = 3000) -> di
     return mode_agreement(trainer.family, cfg)
 
 
-PGGAN_STAGE_STEPS = 200  # steps of 32 images a stage trains stable, and a fade-in lasts
+PGGAN_STAGE_STEPS = 150  # steps of 32 images a stage trains stable, and a fade-in lasts
 PGGAN_RUN = [
     f"pggan.stage_images={32 * PGGAN_STAGE_STEPS}",
     f"pggan.fade_images={32 * PGGAN_STAGE_STEPS}",

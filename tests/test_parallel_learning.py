@@ -3,8 +3,10 @@ them side by side, one per core, the longest first (tests/conftest.py orders the
 
 - The semi-supervised GAN helps: on the bundled digits with 10 labels per class, D
   classifies the held-out digits better than the same network trained on the same 100
-  labelled images alone for the same steps, averaged over three seeds (measured on one
-  thread: gains of 4.3, 5.3 and 3.7 points; the bar is 3; docs/families.md).
+  labelled images alone for the same steps, averaged over seeds 0 and 2 (the weakest of the
+  three measured: gains on one thread 4.3, 5.3 and 3.7 points for seeds 0, 1, 2, on two
+  threads 4.7, 5.0, 3.0; the bar is 3; docs/families.md). 300 steps instead of 600 gave
+  3.3, 4.3 and 2.0: too close to the bar to test.
 - CycleGAN translates: the shapes-cyclegan recipe (happy rings and angry lines trading
   colours, unpaired, 32 px) in 800 steps at Adam 5e-4 recolours held-out images right in
   both directions and keeps their strokes closer to the truth than the identity map does
@@ -17,14 +19,16 @@ them side by side, one per core, the longest first (tests/conftest.py orders the
   (unit standard deviation, centres on a unit circle). AC-GAN's classifier term pulls each
   class towards where it is unambiguous, so its samples shrink (TAC-GAN, Gong et al. 2019,
   figure 1); the projection discriminator and TAC-GAN's twin keep each class's spread. The
-  test asserts the difference, so it fails if AC-GAN were implemented as projection (seed 1,
-  one thread: spread ratios projection 1.00, AC-GAN 0.63, TAC-GAN 0.94).
+  test asserts the difference, so it fails if AC-GAN were implemented as projection (spread
+  ratios on one thread, projection / AC-GAN / TAC-GAN: seed 1 1.00 / 0.63 / 0.94, seed 0
+  1.05 / 0.03 / 0.89, seed 2 1.00 / 0.52 / 0.96; at 1000 steps seeds 0 and 2 fail: projection
+  0.77, TAC-GAN 0.45).
 - BiGAN inverts G: on the ring with a 2D latent and ALI's stochastic encoder, G(E(x)) lands
   in the mode of x for at least 80% of unseen points on average over three seeds (chance
   12.5%; 1500 steps on one thread: 1.00, 0.76, 1.00; docs/families.md).
 - Progressive growing does not lose what a stage learnt: shapes grown 8 -> 16 -> 32 px, the
   oracle FD once each new stage has faded in is at most 1.2 x the FD at the end of the stage
-  before.
+  before (150 steps a stage, seeds 0, 1, 2 on one thread: 0.76-0.92 x at the last growth).
 """
 
 from __future__ import annotations
@@ -47,10 +51,10 @@ pytestmark = pytest.mark.slow
 SGAN_GAIN_BAR = 0.03
 BIGAN_STEPS = 1500
 
-# The tests run in this order (one thread on a 2-core AMD EPYC: about 420, 200, 350, 115, 100
-# and 85 s): `pytest -n 2 --maxschedchunk 1` hands each worker two tests at the start, so the
-# first worker takes the first two, the second the next two, and the rest go to whichever
-# worker is free.
+# The tests run in this order (one thread each, two at a time on a 2-core AMD EPYC with AVX2:
+# about 350, 220, 430, 100, 150 and 140 s): `pytest -n 2 --maxschedchunk 1` hands each worker
+# two tests at the start, so the first worker takes the first two, the second the next two,
+# and the rest go to whichever worker is free.
 
 
 def test_cyclegan_recolours_unpaired_shapes(tmp_path):
@@ -73,12 +77,13 @@ def test_pggan_keeps_its_quality_through_each_growth(tmp_path):
     assert fd[steps[3]] <= 1.2 * fd[steps[2]], fd  # 32 px faded in vs the end of 16 px
 
 
-def test_sgan_beats_its_supervised_baseline_over_three_seeds(tmp_path):
-    runs = [sgan_job(seed, 1, tmp_path) for seed in (0, 1, 2)]
+def test_sgan_beats_its_supervised_baseline_over_two_seeds(tmp_path):
+    runs = [sgan_job(seed, 1, tmp_path) for seed in (0, 2)]
     summary = [(r["classifier_accuracy"], r["supervised_baseline_accuracy"]) for r in runs]
     gains = torch.tensor([r["gain"] for r in runs])
     print("sgan, supervised-only:", summary)
     assert gains.mean() >= SGAN_GAIN_BAR, summary
+    assert (gains > 0).all(), summary  # each seed beats its baseline
     assert all(r["labelled_images"] == 100 for r in runs)
 
 
