@@ -26,6 +26,10 @@ TINY = [
 ]  # fmt: skip
 STEPS = 200
 KILLS = 6
+# A checkpoint every step: re-estimating the EMA generator's batch-norm statistics (64 batches
+# of 8 at each save) would be most of the run; copying them keeps saves cheap, and the
+# recomputed statistics' own resume is tests/test_ema_statistics.py's.
+EVERY_STEP = ["logging.checkpoint_every=1", "schedule.ema_batch_norm=copy"]
 
 
 def _final_tensors(run: Path) -> dict:
@@ -35,7 +39,7 @@ def _final_tensors(run: Path) -> dict:
 
 @pytest.mark.slow
 def test_sigkill_at_random_moments_then_resume_is_bit_exact(tmp_path: Path) -> None:
-    common = [*TINY, f"schedule.steps={STEPS}", "logging.checkpoint_every=1"]
+    common = [*TINY, f"schedule.steps={STEPS}", *EVERY_STEP]
     # saving does not touch the training state: the reference saves only at its end
     assert (
         main(
