@@ -6,7 +6,7 @@ import torch
 from ganbench.config import load_config
 from ganbench.errors import ConfigError
 from ganbench.models import build_models
-from ganbench.models.strokes import _even_points, _splat
+from ganbench.models.strokes import FAR, _even_points, _GaussianProfile, _splat
 
 
 def _line(x0, y0, x1, y1, points=16):
@@ -37,6 +37,22 @@ def test_ink_moves_with_the_points_and_passes_gradients():
     ink = _splat(points, torch.tensor([[0.5]]), 128, 64)
     ink[0, 0, 30, 20].backward()  # a pixel off the diagonal pulls the line towards it
     assert points.grad.abs().sum() > 0
+
+
+def test_the_fused_gaussian_profile_matches_autograd_on_the_plain_expression():
+    gen = torch.Generator().manual_seed(0)
+    centre = (torch.rand(2, 3, 40, 1, generator=gen, dtype=torch.float64) * 32).requires_grad_()
+    inv = (torch.rand(2, 3, 1, 1, generator=gen, dtype=torch.float64) + 0.5).requires_grad_()
+    grid = torch.arange(32, dtype=torch.float64) + 0.5
+    plain = torch.exp(-(((grid - centre) ** 2) * inv).clamp_max(FAR))
+    fused = _GaussianProfile.apply(centre, inv, grid)
+    assert torch.equal(plain, fused)  # the same values, bit for bit
+    weights = torch.randn(plain.shape, generator=gen, dtype=torch.float64)
+    expected = torch.autograd.grad((plain * weights).sum(), (centre, inv))
+    got = torch.autograd.grad((fused * weights).sum(), (centre, inv))
+    for a, b in zip(expected, got, strict=True):  # apart from the capped tails (~1e-11)
+        assert torch.allclose(a, b, rtol=1e-9, atol=1e-9)
+        assert b.abs().max() > 1e-3  # not trivially zero
 
 
 def test_strokes_generator_draws_on_the_background_and_trains():
@@ -127,3 +143,39 @@ def test_soft_presence_fades_a_stroke_and_hard_presence_does_not():
     assert torch.equal(hard_off, torch.ones_like(hard_off))
     hard_on = 1 - _one_stroke_with_presence_logit("hard", 1.0)
     assert torch.allclose(hard_on, full, atol=1e-4)
+
+
+def _ink_directions(colour_mode: str) -> list[torch.Tensor]:
+    """Per image of a three-stroke generator (horizontal lines, each stroke's own colour
+    outputs set to red, green and blue), the unit direction of each inked pixel's departure
+    from the white page."""
+    overrides = ["model.arch=strokes", "model.strokes=3", f"model.stroke_colour={colour_mode}"]
+    cfg = load_config(None, overrides)
+    G, _ = build_models(cfg)
+    G.eval()
+    z = torch.randn(4, cfg.model.latent_dim, generator=torch.Generator().manual_seed(5))
+    per_stroke, colour_at = G.per_stroke, 2 + 2 * G.points
+    with torch.no_grad():
+        for s in range(3):
+            first = s * per_stroke
+            G.head.weight[first : first + per_stroke] = 0
+            G.head.bias[first : first + per_stroke] = 0
+            G.head.bias[first + 2 : first + colour_at : 2] = 1.0  # steps of 3 px along x
+            G.head.bias[first + colour_at : first + colour_at + 3] = torch.full(
+                (3,), -3.0
+            ).index_fill_(0, torch.tensor(s), 3.0)
+            G.head.bias[first + per_stroke - 1] = 10.0  # fully present
+        images = G(z, torch.arange(4))
+    departures = [(1 - img).flatten(1).T for img in images]
+    return [
+        d[d.max(1).values > 0.5] / d[d.max(1).values > 0.5].norm(dim=1, keepdim=True)
+        for d in departures
+    ]
+
+
+def test_a_colour_per_image_paints_every_stroke_alike():
+    for directions in _ink_directions("stroke"):  # three strokes, three colours
+        assert directions.std(0).max() > 0.2
+    for directions in _ink_directions("image"):  # one colour whatever the strokes' own outputs
+        assert len(directions) > 40
+        assert directions.std(0).max() < 0.01

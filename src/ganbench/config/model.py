@@ -88,6 +88,11 @@ class ModelConfig(_Section):
         description="arch=strokes: a stroke's presence scales its ink (soft) or is rounded to "
         "0 or 1 with a straight-through gradient (hard)",
     )
+    stroke_colour: Literal["stroke", "image"] = Field(
+        "stroke",
+        description="arch=strokes: a colour per stroke, or one colour per image that every "
+        "stroke takes (a spare stroke cannot hide in a colour of its own)",
+    )
     d_width: int = Field(32, ge=1)
     max_width: int = Field(512, ge=1)
     width_growth: Literal["double", "constant"] = "double"
