@@ -17,6 +17,7 @@ import math
 
 import torch
 from torch import nn
+from torch.autograd.function import once_differentiable
 from torch.nn import functional as F
 
 from ganbench.config import ModelConfig
@@ -157,6 +158,7 @@ class _GaussianProfile(torch.autograd.Function):
         return profile
 
     @staticmethod
+    @once_differentiable  # no second derivative: a double backward through G raises
     def backward(ctx, grad: torch.Tensor):
         diff, profile, inv = ctx.saved_tensors
         weighted = grad.mul(profile).mul_(diff)  # d(profile)/d(centre) = 2 * inv * that
