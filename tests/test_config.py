@@ -141,3 +141,22 @@ def test_impossible_values_are_refused_with_the_key_named(override, message):
     with pytest.raises(ConfigError, match=message) as error:
         load_config(None, [override])
     assert override.split("=")[0] in str(error.value)
+
+
+def test_a_recipe_can_hold_only_what_it_changes_in_its_base(tmp_path):
+    (tmp_path / "parent.yaml").write_text(
+        "base: shapes-conv\nmodel:\n  g_width: 8\nschedule:\n  steps: 11\n"
+    )
+    (tmp_path / "child.yaml").write_text("base: parent.yaml\nschedule:\n  batch_size: 4\n")
+    cfg = load_config(str(tmp_path / "child.yaml"))
+    conv = load_config("shapes-conv")
+    assert cfg.recipe == "child" and cfg.schedule.batch_size == 4 and cfg.schedule.steps == 11
+    assert cfg.model.g_width == 8 and cfg.model.d_width == conv.model.d_width
+    assert cfg.objective == conv.objective  # sections merge key by key
+
+    (tmp_path / "loop.yaml").write_text("base: loop.yaml\n")
+    with pytest.raises(ConfigError, match="in a circle"):
+        load_config(str(tmp_path / "loop.yaml"))
+    (tmp_path / "lost.yaml").write_text("base: nowhere-recipe\n")
+    with pytest.raises(ConfigError, match="no recipe or config file named 'nowhere-recipe'"):
+        load_config(str(tmp_path / "lost.yaml"))

@@ -37,7 +37,40 @@ def _read_yaml(path: Path) -> dict[str, Any]:
     return tree
 
 
-def _resolve_source(source: str) -> tuple[dict[str, Any], str]:
+def _merged(base: dict[str, Any], own: dict[str, Any]) -> dict[str, Any]:
+    """``own`` over ``base``, section by section (a key in ``own`` wins)."""
+    tree = dict(base)
+    for key, value in own.items():
+        below = tree.get(key)
+        both = isinstance(value, dict) and isinstance(below, dict)
+        tree[key] = _merged(below, value) if both else value
+    return tree
+
+
+def _with_base(tree: dict[str, Any], source: str, chain: tuple[str, ...]) -> dict[str, Any]:
+    """A recipe that names ``base: OTHER`` (a recipe, or a YAML file beside it) holds only
+    what it changes in OTHER."""
+    base = tree.pop("base", None)
+    if base is None:
+        return tree
+    if not isinstance(base, str):
+        raise ConfigError(f"{source}: base must name one recipe or YAML file, not {base!r}")
+    beside = Path(source).parent / base
+    if Path(base).suffix in (".yaml", ".yml") and not Path(base).is_absolute() and beside.is_file():
+        base = str(beside)
+    if base in chain:
+        raise ConfigError(f"recipes base on each other in a circle: {' -> '.join((*chain, base))}")
+    parent, _ = _resolve_source(base, (*chain, base))
+    parent.pop("recipe", None)
+    return _merged(parent, tree)
+
+
+def _resolve_source(source: str, chain: tuple[str, ...] = ()) -> tuple[dict[str, Any], str]:
+    tree, name = _read_source(source)
+    return _with_base(tree, source, chain or (source,)), name
+
+
+def _read_source(source: str) -> tuple[dict[str, Any], str]:
     path = Path(source)
     if path.suffix in (".yaml", ".yml") or path.exists():
         if not path.is_file():
