@@ -30,6 +30,26 @@ def test_residual_blocks_double_and_halve_the_resolution():
     assert GeneratorBlock(6, 4, 0, 0)(x, None).shape == (2, 4, 16, 16)
     assert DiscriminatorBlock(6, 4, first=True)(x).shape == (2, 4, 4, 4)
     assert DiscriminatorBlock(6, 4)(x).shape == (2, 4, 4, 4)
+    assert GeneratorBlock(6, 4, 0, 0, upsample=False)(x, None).shape == (2, 4, 8, 8)
+    assert DiscriminatorBlock(6, 4, downsample=False)(x).shape == (2, 4, 8, 8)
+
+
+def test_deeper_stages_add_blocks_that_keep_the_resolution():
+    cfg, G, D = _networks("model.blocks_per_stage=3", "model.skip_z=true", "model.latent_dim=20")
+    _, G1, D1 = _networks("model.skip_z=true", "model.latent_dim=20")
+    assert len(G.blocks) == 3 * len(G1.blocks) and len(D.blocks) == 3 * len(D1.blocks)
+    assert G.chunks == G1.chunks  # the blocks of a stage read the stage's chunk of z
+    resolutions = []
+    hooks = [
+        b.register_forward_hook(lambda m, i, o: resolutions.append(o.shape[-1])) for b in G.blocks
+    ]
+    images = G(torch.randn(2, 20), torch.tensor([0, 1]))
+    assert resolutions == [8, 8, 8, 16, 16, 16, 32, 32, 32, 64, 64, 64]
+    assert images.shape == (2, 3, 64, 64) and D(images, torch.tensor([0, 1])).shape == (2,)
+    for hook in hooks:
+        hook.remove()
+    _, G_sa, D_sa = _networks("model.blocks_per_stage=2", "model.self_attention=16")
+    assert list(G_sa.attention) == ["2"] and list(D_sa.attention) == ["3"]  # after 16 px
 
 
 @pytest.mark.parametrize("size", [28, 32, 64])
@@ -107,6 +127,7 @@ def test_projection_adds_the_class_embedding_times_the_pooled_features():
         (["model.arch=dcgan", "model.skip_z=true"], r"skip_z splits z over the resnet"),
         (["model.minibatch_std=true"], r"minibatch_std is built into the dcgan"),
         (["data.image_size=48"], r"cannot be built by the resnet model"),
+        (["model.arch=dcgan", "model.blocks_per_stage=2"], r"blocks_per_stage=2 stacks residual"),
     ],
 )
 def test_bad_combinations_are_refused_with_the_key(overrides, message):

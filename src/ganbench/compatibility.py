@@ -87,6 +87,11 @@ def conflicts(cfg: Config) -> list[str]:
             problems.append("model.pack is built into the dcgan discriminator only")
     if m.skip_z and not (m.arch == "resnet" and cfg.data.kind == "image"):
         problems.append("model.skip_z splits z over the resnet generator's blocks: set arch=resnet")
+    if m.blocks_per_stage > 1 and not (m.arch == "resnet" and cfg.data.kind == "image"):
+        problems.append(
+            f"model.blocks_per_stage={m.blocks_per_stage} stacks residual blocks: set "
+            "arch=resnet (the other stacks have one layer per resolution)"
+        )
     if m.self_attention is not None and conv_images:
         allowed = stage_resolutions(cfg.image_size)
         if m.self_attention not in allowed:

@@ -145,6 +145,13 @@ class ModelConfig(_Section):
     skip_z: bool = Field(
         False, description="resnet: split z over G's blocks (BigGAN's hierarchical latent)"
     )
+    blocks_per_stage: int = Field(
+        1,
+        ge=1,
+        le=8,
+        description="resnet: residual blocks per resolution in G and D (1: SNGAN/BigGAN; "
+        "more: the extra blocks keep the resolution, as BigGAN-deep)",
+    )
 
     @model_validator(mode="before")
     @classmethod

@@ -4,6 +4,8 @@ Generator (Miyato et al. 2018, appendix; Brock et al. 2019): z -> linear -> 4x4 
 28-px images) feature map -> one pre-activation residual block per doubling (BN, ReLU,
 nearest x2, 3x3 conv, BN, ReLU, 3x3 conv; shortcut: nearest x2, 1x1 conv) -> BN, ReLU, 3x3
 conv to the image (tanh, linear or the alpha canvas, as the dcgan generator).
+``blocks_per_stage`` above 1 adds blocks that keep the resolution after each doubling block
+(G) and after each halving block (D), as BigGAN-deep deepens each stage.
 
 - The class enters through class-conditional batch norm (``g_conditioning=cbn``) or an
   embedding concatenated to z (``embedding``); ``additive`` adds the tiled one-hot to z.
@@ -67,10 +69,13 @@ class ConditionedBatchNorm(nn.Module):
 
 
 class GeneratorBlock(nn.Module):
-    """Pre-activation residual block that doubles the resolution."""
+    """Pre-activation residual block that doubles the resolution (``upsample``) or keeps it."""
 
-    def __init__(self, c_in: int, c_out: int, condition_dim: int, num_classes: int):
+    def __init__(
+        self, c_in: int, c_out: int, condition_dim: int, num_classes: int, upsample: bool = True
+    ):
         super().__init__()
+        self.scale = 2.0 if upsample else 1.0
         self.bn1 = ConditionedBatchNorm(c_in, condition_dim, num_classes)
         self.conv1 = nn.Conv2d(c_in, c_out, 3, 1, 1)
         self.bn2 = ConditionedBatchNorm(c_out, condition_dim, num_classes)
@@ -78,9 +83,12 @@ class GeneratorBlock(nn.Module):
         self.shortcut = nn.Conv2d(c_in, c_out, 1)
 
     def forward(self, x: torch.Tensor, condition: torch.Tensor | None) -> torch.Tensor:
-        h = F.interpolate(F.relu(self.bn1(x, condition)), scale_factor=2.0, mode="nearest")
+        h = F.relu(self.bn1(x, condition))
+        if self.scale != 1.0:
+            h = F.interpolate(h, scale_factor=self.scale, mode="nearest")
+            x = F.interpolate(x, scale_factor=self.scale, mode="nearest")
         h = self.conv2(F.relu(self.bn2(self.conv1(h), condition)))
-        return h + self.shortcut(F.interpolate(x, scale_factor=2.0, mode="nearest"))
+        return h + self.shortcut(x)
 
 
 class ResNetGenerator(nn.Module):
@@ -114,10 +122,16 @@ class ResNetGenerator(nn.Module):
         resolution = self.start
         if cfg.self_attention == resolution:
             self.attention["0"] = SelfAttention(widths[0])
+        self.block_stage: list[int] = []  # the stage (and skip-z chunk) of each block
         for i in range(stages):
             c_in, c_out = widths[max(0, i - 1)], widths[i]
             condition_dim = self.chunks[i + 1] + shared_dim if cfg.skip_z else 0
-            self.blocks.append(GeneratorBlock(c_in, c_out, condition_dim, table_classes))
+            for k in range(cfg.blocks_per_stage):
+                block = GeneratorBlock(
+                    c_out if k else c_in, c_out, condition_dim, table_classes, upsample=k == 0
+                )
+                self.blocks.append(block)
+                self.block_stage.append(i)
             resolution *= 2
             if cfg.self_attention == resolution:
                 self.attention[str(i + 1)] = SelfAttention(c_out)
@@ -143,13 +157,14 @@ class ResNetGenerator(nn.Module):
             shared = self.shared(labels).to(z.dtype)
         if "0" in self.attention:
             h = self.attention["0"](h)
-        for i, block in enumerate(self.blocks):
+        for j, (block, i) in enumerate(zip(self.blocks, self.block_stage, strict=True)):
             condition: torch.Tensor | None = labels
             if self.skip_z:
                 chunk = per_block[i]
                 condition = chunk if shared is None else torch.cat([chunk, shared], dim=1)
             h = block(h, condition)
-            if str(i + 1) in self.attention:
+            stage_done = j + 1 == len(self.blocks) or self.block_stage[j + 1] != i
+            if stage_done and str(i + 1) in self.attention:
                 h = self.attention[str(i + 1)](h)
         h = self.output_layer(F.relu(self.final_norm(h)))
         if self.canvas is not None:
@@ -173,22 +188,27 @@ def _chunk_sizes(total: int, parts: int) -> list[int]:
 
 
 class DiscriminatorBlock(nn.Module):
-    """Residual block that halves the resolution; ``first``: SNGAN's optimised input block
-    (no activation before the first conv, shortcut pools before its 1x1 conv)."""
+    """Residual block that halves the resolution (``downsample``) or keeps it; ``first``:
+    SNGAN's optimised input block (no activation before the first conv, shortcut pools
+    before its 1x1 conv)."""
 
-    def __init__(self, c_in: int, c_out: int, first: bool = False):
+    def __init__(self, c_in: int, c_out: int, first: bool = False, downsample: bool = True):
         super().__init__()
         self.first = first
+        self.downsample = downsample
         self.conv1 = nn.Conv2d(c_in, c_out, 3, 1, 1)
         self.conv2 = nn.Conv2d(c_out, c_out, 3, 1, 1)
         self.shortcut = nn.Conv2d(c_in, c_out, 1)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         h = x if self.first else F.relu(x)
-        h = F.avg_pool2d(self.conv2(F.relu(self.conv1(h))), 2)
+        h = self._pool(self.conv2(F.relu(self.conv1(h))))
         if self.first:
-            return h + self.shortcut(F.avg_pool2d(x, 2))
-        return h + F.avg_pool2d(self.shortcut(x), 2)
+            return h + self.shortcut(self._pool(x))
+        return h + self._pool(self.shortcut(x))
+
+    def _pool(self, h: torch.Tensor) -> torch.Tensor:
+        return F.avg_pool2d(h, 2) if self.downsample else h
 
 
 class ResNetDiscriminator(nn.Module):
@@ -208,9 +228,11 @@ class ResNetDiscriminator(nn.Module):
         c_in, resolution = self.condition.out_channels, image_size
         for i, width in enumerate(widths):
             self.blocks.append(DiscriminatorBlock(c_in, width, first=i == 0))
+            for _ in range(cfg.blocks_per_stage - 1):
+                self.blocks.append(DiscriminatorBlock(width, width, downsample=False))
             c_in, resolution = width, resolution // 2
             if cfg.self_attention == resolution:
-                self.attention[str(i)] = SelfAttention(width)
+                self.attention[str(len(self.blocks) - 1)] = SelfAttention(width)
         self.head = nn.Linear(c_in, 1)
         self.projection = ProjectionHead(c_in, num_classes) if mode == "projection" else None
         self.auxiliary = (
