@@ -35,7 +35,7 @@ def test_residual_blocks_double_and_halve_the_resolution():
 
 
 def test_deeper_stages_add_blocks_that_keep_the_resolution():
-    cfg, G, D = _networks("model.blocks_per_stage=3", "model.skip_z=true", "model.latent_dim=20")
+    _, G, D = _networks("model.blocks_per_stage=3", "model.skip_z=true", "model.latent_dim=20")
     _, G1, D1 = _networks("model.skip_z=true", "model.latent_dim=20")
     assert len(G.blocks) == 3 * len(G1.blocks) and len(D.blocks) == 3 * len(D1.blocks)
     assert G.chunks == G1.chunks  # the blocks of a stage read the stage's chunk of z

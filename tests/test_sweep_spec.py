@@ -193,3 +193,20 @@ def test_every_shipped_spec_expands_into_valid_trials(path, tmp_path):
     plan = build_plan(s, tmp_path, 1)
     assert len(plan.tasks) == len(plan.cells) * len(s.seeds) >= 3
     assert len({t.name for t in plan.tasks}) == len(plan.tasks)
+
+
+def test_a_base_axis_compares_whole_recipes_with_the_same_overrides(tmp_path):
+    (tmp_path / "wide-ring.yaml").write_text("base: ring-gan\nmodel:\n  mlp_hidden: 64\n")
+    path = tmp_path / "recipes.yaml"
+    path.write_text(
+        "axes:\n  base: [ring-gan, wide-ring.yaml]\noverrides:\n  schedule.batch_size: 32\n"
+        + "metrics: [toy]\nseeds: [0]\n"
+    )
+    plan = build_plan(load_spec(str(path)), tmp_path, 1)
+    first, second = (task.config for task in plan.tasks)
+    assert [first["recipe"], second["recipe"]] == ["ring-gan", "wide-ring"]
+    assert second["model"]["mlp_hidden"] == 64 != first["model"]["mlp_hidden"]
+    assert first["schedule"]["batch_size"] == second["schedule"]["batch_size"] == 32
+    assert plan.tasks[0].digest != plan.tasks[1].digest
+    with pytest.raises(ConfigError, match="base: is given twice"):
+        spec(axes={"base": ["ring-gan", "grid-gan"]})

@@ -18,7 +18,7 @@ from ganbench.digests import json_digest
 from ganbench.errors import ConfigError
 from ganbench.sweeps.expand import Cell, baseline_cell, cells, trials
 from ganbench.sweeps.metrics import WALL_TIME, keys_of
-from ganbench.sweeps.spec import SweepSpec
+from ganbench.sweeps.spec import BASE_AXIS, SweepSpec
 
 
 @dataclass(frozen=True)
@@ -74,11 +74,12 @@ def build_plan(spec: SweepSpec, root: str | Path, threads: int) -> Plan:
     from ganbench.metrics.evaluate import available_metrics, default_metrics
 
     sweep_dir = (Path(root) / spec.name).resolve()
+    first_base = spec.axes.get(BASE_AXIS, [spec.base])[0]
     try:
-        base = load_config(spec.base, as_overrides(spec.overrides))
+        base = load_config(first_base, as_overrides(spec.overrides))
     except ConfigError as exc:
         raise ConfigError(
-            f"sweep {spec.name}: base {spec.base} with the overrides: {exc}"
+            f"sweep {spec.name}: base {first_base} with the overrides: {exc}"
         ) from None
     chosen = spec.metrics if spec.metrics is not None else [*default_metrics(base.data), WALL_TIME]
     evaluation = tuple(m for m in chosen if m != WALL_TIME)
@@ -108,8 +109,10 @@ def build_plan(spec: SweepSpec, root: str | Path, threads: int) -> Plan:
             "logging.name": trial.name,
             "logging.progress": False,
         }
+        settings = dict(trial.cell.settings)
+        recipe = settings.pop(BASE_AXIS, spec.base)
         try:
-            cfg = load_config(spec.base, common + as_overrides({**trial.cell.settings, **plumbing}))
+            cfg = load_config(recipe, common + as_overrides({**settings, **plumbing}))
         except ConfigError as exc:
             problems.append(f"{trial.name}: {_one_line(exc)}")
             continue

@@ -25,6 +25,8 @@ RESERVED = {
     "logging.root": "trials live under the sweep directory (--root)",
     "logging.name": "trials are named by their settings",
 }
+# An axis over whole recipes (each cell trains its own base, with the same overrides).
+BASE_AXIS = "base"
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 
 
@@ -107,6 +109,12 @@ def load_spec(source: str) -> SweepSpec:
     base = tree.get("base")
     if isinstance(base, str) and (path.parent / base).is_file():
         tree["base"] = str(path.parent / base)  # a base file next to the spec
+    axes = tree.get("axes")
+    if isinstance(axes, dict) and isinstance(axes.get(BASE_AXIS), list):
+        axes[BASE_AXIS] = [
+            str(path.parent / b) if isinstance(b, str) and (path.parent / b).is_file() else b
+            for b in axes[BASE_AXIS]
+        ]
     return parse_spec(tree, str(path))
 
 
@@ -157,8 +165,15 @@ def spec_problems(spec: SweepSpec) -> list[str]:
     problems: list[str] = []
     if not _NAME.match(spec.name):
         problems.append(f"name={spec.name!r}: use letters, digits, '.', '_' and '-'")
+    if BASE_AXIS in spec.axes:
+        if "base" in spec.model_fields_set:
+            problems.append("base: is given twice, as a field and as an axis; keep one")
+        if not all(isinstance(b, str) for b in spec.axes[BASE_AXIS]):
+            problems.append("axes: 'base' lists recipe names or YAML files")
     for field in ("overrides", "axes"):
         for key in getattr(spec, field):
+            if field == "axes" and key == BASE_AXIS:
+                continue
             problem = config_key_problem(key)
             if problem is None and key in RESERVED:
                 problem = f"{key!r} is set by the sweep: {RESERVED[key]}"
