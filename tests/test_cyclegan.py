@@ -121,6 +121,22 @@ def test_scores_are_perfect_on_the_truth_and_floors_are_not(tmp_path):
     assert perfect == {"iou": 1.0, "masked_l1": 0.0, "colour_accuracy": 1.0}
     identity = scores(a, b, labels, colours, background)
     assert identity["colour_accuracy"] < 0.2 and identity["masked_l1"] > 0.1
+    # the same strokes in another colour: the ink mask follows geometry, not contrast
+    assert identity["iou"] > 0.9
+    shifted = scores(b.roll(1, -1), b, labels, colours, background)
+    assert shifted["iou"] < 0.6  # a pixel to the right is not the same geometry
+
+
+def test_the_ink_mask_ignores_how_dark_the_ink_is():
+    from ganbench.metrics.translation import _ink
+
+    page = torch.full((2, 3, 16, 16), 255, dtype=torch.uint8)
+    page[:, :, 4:12, 7:9] = torch.tensor([[20, 20, 20], [200, 230, 250]]).view(2, 3, 1, 1)
+    page[:, :, 4:12, 6:7] = torch.tensor([[130, 130, 130], [225, 242, 253]]).view(2, 3, 1, 1)
+    ink = _ink(page, torch.tensor([255.0, 255.0, 255.0]))
+    assert torch.equal(ink[0], ink[1]) and int(ink[0].sum()) == 8 * 3  # edge at half: ink
+    blank = _ink(torch.full((1, 3, 8, 8), 250, dtype=torch.uint8), torch.full((3,), 255.0))
+    assert not blank.any()  # a page a shade off white holds no ink
 
 
 def test_cyclegan_trains_resumes_exactly_translates_and_evaluates(tmp_path, capsys):
@@ -182,3 +198,36 @@ def test_frechet_baselines_tell_the_domains_apart(tmp_path, monkeypatch):
     fd = translation.frechet_baselines(cfg, identity, n=128)
     assert fd["a_vs_a"] < 0.2 * fd["a_vs_b"] and fd["b_vs_b"] < 0.2 * fd["a_vs_b"]
     assert fd["translated_vs_b"] > 0.5 * fd["a_vs_b"]
+
+
+def test_the_oracle_class_of_translations_uses_an_oracle_of_each_domain(tmp_path, monkeypatch):
+    """A stand-in oracle per domain that names the class whose base colour is nearest the
+    image's darkest pixels: B's oracle must be asked for the rotated palette."""
+    from ganbench.metrics import oracle, translation
+
+    asked = []
+
+    class NearestColour:
+        def __init__(self, data):
+            self.colours = torch.tensor([c.colour for c in shapes_drawer(data).classes]).float()
+
+        def probabilities(self, images):
+            x = images.float().flatten(2)
+            darkest = x.gather(2, x.sum(1, keepdim=True).argmin(2, keepdim=True).expand(-1, 3, 1))
+            distance = torch.cdist(darkest.squeeze(2), self.colours)
+            return (-distance).softmax(1)
+
+    def fake_load(data):
+        asked.append(data)
+        return NearestColour(data)
+
+    monkeypatch.setattr(oracle, "load_oracle", fake_load)
+    cfg = _config(tmp_path)
+    a, b = counterparts(cfg.data, 16, 5)
+    labels = torch.arange(16) % 2
+    judged = {"truth_b": ("b", b), "floor_identity": ("b", a), "a_itself": ("a", a)}
+    result = translation.oracle_classes(cfg, judged, labels)
+    assert result == {"truth_b": 1.0, "floor_identity": 0.0, "a_itself": 1.0}
+    a_colours = [c.colour for c in shapes_drawer(asked[0]).classes]
+    b_colours = [c.colour for c in shapes_drawer(asked[1]).classes]
+    assert b_colours == a_colours[1:] + a_colours[:1]

@@ -39,6 +39,16 @@ def _colour_mapped(drawer: ShapesDrawer) -> ShapesDrawer:
     return ShapesDrawer(classes, drawer.style, drawer.proportions)
 
 
+def colour_domain_b(cfg: DataConfig) -> DataConfig:
+    """Domain B of the colour mapping as plain shapes data (each class drawn in the next
+    class's base colour): what an oracle for B's images is trained on."""
+    drawer = _colour_mapped(shapes_drawer(cfg))
+    colours = {c.name: c.colour for c in drawer.classes}
+    return cfg.model_copy(
+        update={"colours": colours, "colour_scheme": "seed", "translation": "none"}
+    )
+
+
 def _squares(truths: list[ImageTruth], cfg: DataConfig) -> np.ndarray:
     """Domain B of the geometry mapping: each recorded circle drawn as a square."""
     style = shape_style(cfg)

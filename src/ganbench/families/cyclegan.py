@@ -197,9 +197,12 @@ class CycleGANFamily(Family):
         return torch.cat(rows).clamp(-1, 1).cpu(), len(a)
 
     def evaluate(self, step: int, metrics: Sequence[str] | None = None) -> dict[str, Any]:
-        """Translation scores against the truth; seed 004's Fréchet baselines with
-        ``--metrics fd`` (they train the data's oracle on first use)."""
+        """Translation scores against the truth; the oracles' class of each translation with
+        ``--metrics classes`` and seed 004's Fréchet baselines with ``--metrics fd`` (both
+        train the oracles they need on first use)."""
         from ganbench.metrics.translation import translation_metrics
 
-        fd = metrics is not None and "fd" in metrics
-        return translation_metrics(self.cfg, self.g_ab, self.g_ba, fd=fd)
+        asked = set(metrics or ())
+        return translation_metrics(
+            self.cfg, self.g_ab, self.g_ba, fd="fd" in asked, classes="classes" in asked
+        )
