@@ -2,16 +2,16 @@
 VEEGAN/PacGAN toy metrics over 2500 samples: at least 7 of 8 modes covered with at least 80%
 high-quality samples (within 3 sigma of a centre).
 
-The ``ring-gan`` recipe is the known-good setting (MLPs 3x128, Adam 1e-3 with betas 0.5, 0.999
-decaying linearly to 0 from step 500 to step 4000, batch 256). The critics (hinge, WGAN-GP) and
-the least-squares D with spectral norm add BigGAN's two time-scale rates (D at 4e-3, Adam betas
-0, 0.9); WGAN-GP uses a penalty weight of 1 (10 is tuned for images), hinge lets its rates
-fall from step 1000, and the two spectral-norm Ds see batches of 512 (at 256 they reached
-0.79-0.84). Each trains seed 0 on one thread (`pytest -n auto` runs them side by side).
-Measured with this code on one thread, seeds 0 / 1 / 2, high-quality share (8/8 modes unless
-said): non-saturating 0.86 / 0.84 / 0.83 with 6 modes, least squares + SN 0.85 / 0.88 / 0.90,
-hinge + SN 0.86 / 0.88 / 0.87, WGAN-GP 0.84 / 0.86 / 0.85. The non-saturating loss drops
-modes in seed 2 (docs/mode-collapse.md, target 5).
+The ``ring-gan`` recipe is the base (MLPs 3x128, Adam 1e-3 with betas 0.5, 0.999 decaying
+linearly to 0 from step 500 to step 4000, batch 256). Every D but WGAN-GP's adds spectral
+norm, BigGAN's two time-scale rates (D at 4e-3, Adam betas 0, 0.9) and batches of 512;
+WGAN-GP uses the rates and a penalty weight of 1 (10 is tuned for images); hinge lets its
+rates fall from step 1000. Each trains seed 0 on one thread (`pytest -n auto` runs them side
+by side). Measured with this code on one thread, seeds 0 / 1 / 2, high-quality share (8/8
+modes in every run): non-saturating + SN 0.86 / 0.89 / 0.87, least squares + SN 0.85 / 0.88 /
+0.90, hinge + SN 0.86 / 0.88 / 0.87, WGAN-GP 0.84 / 0.86 / 0.85. The plain recipe
+(non-saturating, no spectral norm, batch 256) drops two modes in seed 2 (0.86 / 0.84 / 0.83
+with 6 modes), and so do most single remedies (docs/mode-collapse.md, target 5).
 benchmarks/toy_losses.py prints every loss, with the command that reproduces each row.
 """
 
@@ -54,21 +54,13 @@ def ring_metrics(root, name: str, overrides: list[str]) -> dict:
     return toy_metrics(points, trainer.data.centres, DEFAULT_STD["ring"])
 
 
+# Spectral norm in D with the two time-scale rates, at batches of 512.
+SN_TTUR = ["model.spectral_norm=d", "schedule.batch_size=512", *TTUR]
+
 SETTINGS = {
-    "non_saturating": [],
-    "least_squares_sn": [
-        "objective.loss=least_squares",
-        "model.spectral_norm=d",
-        "schedule.batch_size=512",
-        *TTUR,
-    ],
-    "hinge_sn": [
-        "objective.loss=hinge",
-        "model.spectral_norm=d",
-        "optimiser.lr_decay_start=1000",
-        "schedule.batch_size=512",
-        *TTUR,
-    ],
+    "non_saturating_sn": SN_TTUR,
+    "least_squares_sn": ["objective.loss=least_squares", *SN_TTUR],
+    "hinge_sn": ["objective.loss=hinge", "optimiser.lr_decay_start=1000", *SN_TTUR],
     "wgan_gp": ["objective.loss=wgan_gp", "objective.gp_lambda=1", *TTUR],
 }
 
