@@ -8,12 +8,11 @@ them side by side, one per core, the longest first (tests/conftest.py orders the
   threads 4.7, 5.0, 3.0; the bar is 3; docs/families.md). 300 steps instead of 600 gave
   3.3, 4.3 and 2.0: too close to the bar to test.
 - CycleGAN translates: the shapes-cyclegan recipe (happy rings and angry lines trading
-  colours, unpaired, 32 px) in 800 steps at Adam 5e-4 recolours held-out images right in
-  both directions and keeps their strokes in place (seeds 0, 1, 2 on one thread: colour
-  accuracy 0.99-1.00 both ways, foreground IoU 0.64-0.66 where the identity map, the exact
-  strokes in the wrong colour, scores 0.96-0.97 and a random B image 0.04-0.06; masked L1
-  0.16-0.17 against the identity map's 0.41). The issue's IoU bar of 0.9 is not reached and
-  not asserted (docs/families.md).
+  colours, unpaired, 32 px, 1500 steps) recolours held-out images right in both directions
+  and keeps their strokes as the issue asks, foreground IoU >= 0.9 against the exact truth
+  (seeds 0, 1, 2 on one thread: a2b IoU 0.915 / 0.914 / 0.917, b2a 0.914 / 0.922 / 0.923,
+  colour accuracy 1.00 both ways; the identity map, the exact strokes in the wrong colour,
+  scores 0.96-0.97 and a random B image 0.04-0.06; docs/families.md).
 - The default recipe (the vector generator) learns at 32 px with seed 1 on one thread (seed 0
   on two threads is tests/test_learning.py).
 - Class conditioning on a toy with analytic truth: three overlapping 2D Gaussian classes
@@ -62,12 +61,12 @@ def test_cyclegan_recolours_unpaired_shapes(tmp_path):
     scores = cyclegan_job(0, 1, tmp_path)
     floor = scores["floor_identity"]
     print({k: scores[k] for k in ("a2b", "b2a", "floor_identity", "steganography_ratio")})
-    assert scores["a2b"]["colour_accuracy"] >= 0.9, scores
-    assert scores["b2a"]["colour_accuracy"] >= 0.9, scores
+    assert scores["a2b"]["colour_accuracy"] >= 0.95, scores
+    assert scores["b2a"]["colour_accuracy"] >= 0.95, scores
     # the identity map keeps the geometry exactly (0.96-0.97: per-shape jitter), a random B
-    # image does not (0.04-0.06); G reached 0.64-0.66 in seeds 0-2
+    # image does not (0.04-0.06); G reached 0.914-0.917 in seeds 0-2
     assert floor["iou"] >= 0.9 and scores["floor_random_b"]["iou"] <= 0.1, scores
-    assert scores["a2b"]["iou"] >= 0.55, scores
+    assert scores["a2b"]["iou"] >= 0.9 and scores["b2a"]["iou"] >= 0.9, scores
     assert scores["a2b"]["masked_l1"] <= 0.6 * floor["masked_l1"], scores
 
 
