@@ -37,6 +37,9 @@ def _read_yaml(path: Path) -> dict[str, Any]:
     return tree
 
 
+MAX_BASES = 16  # a longer chain of bases is a circle spelled with different paths
+
+
 def _merged(base: dict[str, Any], own: dict[str, Any]) -> dict[str, Any]:
     """``own`` over ``base``, section by section (a key in ``own`` wins)."""
     tree = dict(base)
@@ -58,7 +61,7 @@ def _with_base(tree: dict[str, Any], source: str, chain: tuple[str, ...]) -> dic
     beside = Path(source).parent / base
     if Path(base).suffix in (".yaml", ".yml") and not Path(base).is_absolute() and beside.is_file():
         base = str(beside)
-    if base in chain:
+    if base in chain or len(chain) > MAX_BASES:
         raise ConfigError(f"recipes base on each other in a circle: {' -> '.join((*chain, base))}")
     parent, _ = _resolve_source(base, (*chain, base))
     parent.pop("recipe", None)
