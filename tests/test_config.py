@@ -154,9 +154,18 @@ def test_a_recipe_can_hold_only_what_it_changes_in_its_base(tmp_path):
     assert cfg.model.g_width == 8 and cfg.model.d_width == conv.model.d_width
     assert cfg.objective == conv.objective  # sections merge key by key
 
+    (tmp_path / "radford.yaml").write_text("base: shapes-conv\nmodel:\n  preset: radford\n")
+    radford = load_config(str(tmp_path / "radford.yaml"))
+    assert radford.model.g_width == 64 and radford.model.g_activation == "relu"  # the preset's
+    assert radford.data == conv.data  # the rest is the base's
+
     (tmp_path / "loop.yaml").write_text("base: loop.yaml\n")
     with pytest.raises(ConfigError, match="in a circle"):
         load_config(str(tmp_path / "loop.yaml"))
+    (tmp_path / "a.yaml").write_text("base: ./b.yaml\n")
+    (tmp_path / "b.yaml").write_text("base: a.yaml\n")
+    with pytest.raises(ConfigError, match="in a circle"):
+        load_config(str(tmp_path / "a.yaml"))
     (tmp_path / "lost.yaml").write_text("base: nowhere-recipe\n")
     with pytest.raises(ConfigError, match="no recipe or config file named 'nowhere-recipe'"):
         load_config(str(tmp_path / "lost.yaml"))

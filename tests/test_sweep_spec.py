@@ -203,6 +203,10 @@ def test_a_base_axis_compares_whole_recipes_with_the_same_overrides(tmp_path):
         + "metrics: [toy]\nseeds: [0]\n"
     )
     plan = build_plan(load_spec(str(path)), tmp_path, 1)
+    assert [task.name for task in plan.tasks] == [
+        "base=ring-gan__seed=0",
+        "base=wide-ring.yaml__seed=0",  # as written, whatever the working folder
+    ]
     first, second = (task.config for task in plan.tasks)
     assert [first["recipe"], second["recipe"]] == ["ring-gan", "wide-ring"]
     assert second["model"]["mlp_hidden"] == 64 != first["model"]["mlp_hidden"]

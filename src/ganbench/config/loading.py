@@ -37,9 +37,6 @@ def _read_yaml(path: Path) -> dict[str, Any]:
     return tree
 
 
-MAX_BASES = 16  # a longer chain of bases is a circle spelled with different paths
-
-
 def _merged(base: dict[str, Any], own: dict[str, Any]) -> dict[str, Any]:
     """``own`` over ``base``, section by section (a key in ``own`` wins)."""
     tree = dict(base)
@@ -50,30 +47,38 @@ def _merged(base: dict[str, Any], own: dict[str, Any]) -> dict[str, Any]:
     return tree
 
 
-def _with_base(tree: dict[str, Any], source: str, chain: tuple[str, ...]) -> dict[str, Any]:
+def _with_base(tree: dict[str, Any], file: Path, chain: tuple[Path, ...]) -> dict[str, Any]:
     """A recipe that names ``base: OTHER`` (a recipe, or a YAML file beside it) holds only
-    what it changes in OTHER."""
+    what it changes in OTHER. A ``model.preset`` of its own replaces the base's stack
+    settings, as it does on the command line."""
     base = tree.pop("base", None)
     if base is None:
         return tree
     if not isinstance(base, str):
-        raise ConfigError(f"{source}: base must name one recipe or YAML file, not {base!r}")
-    beside = Path(source).parent / base
+        raise ConfigError(f"{file}: base must name one recipe or YAML file, not {base!r}")
+    beside = file.parent / base
     if Path(base).suffix in (".yaml", ".yml") and not Path(base).is_absolute() and beside.is_file():
         base = str(beside)
-    if base in chain or len(chain) > MAX_BASES:
-        raise ConfigError(f"recipes base on each other in a circle: {' -> '.join((*chain, base))}")
-    parent, _ = _resolve_source(base, (*chain, base))
+    parent, _, parent_file = _read_source(base)
+    if parent_file.resolve() in chain:
+        names = " -> ".join(str(f) for f in (*chain, parent_file.resolve()))
+        raise ConfigError(f"recipes base on each other in a circle: {names}")
+    parent = _with_base(parent, parent_file, (*chain, parent_file.resolve()))
     parent.pop("recipe", None)
+    preset = (tree.get("model") or {}).get("preset")
+    stack = parent.get("model")
+    if isinstance(preset, str) and preset in MODEL_PRESETS and isinstance(stack, dict):
+        parent["model"] = {k: v for k, v in stack.items() if k not in MODEL_PRESETS[preset]}
     return _merged(parent, tree)
 
 
-def _resolve_source(source: str, chain: tuple[str, ...] = ()) -> tuple[dict[str, Any], str]:
-    tree, name = _read_source(source)
-    return _with_base(tree, source, chain or (source,)), name
+def _resolve_source(source: str) -> tuple[dict[str, Any], str]:
+    tree, name, file = _read_source(source)
+    return _with_base(tree, file, (file.resolve(),)), name
 
 
-def _read_source(source: str) -> tuple[dict[str, Any], str]:
+def _read_source(source: str) -> tuple[dict[str, Any], str, Path]:
+    """The YAML tree of a file or a recipe name, its name and its file."""
     path = Path(source)
     if path.suffix in (".yaml", ".yml") or path.exists():
         if not path.is_file():
@@ -81,10 +86,10 @@ def _read_source(source: str) -> tuple[dict[str, Any], str]:
                 f"config file {source} not found; give a YAML file or a recipe name "
                 f"({', '.join(available_recipes())})"
             )
-        return _read_yaml(path), path.stem
+        return _read_yaml(path), path.stem, path
     candidate = recipes_dir() / f"{source}.yaml"
     if candidate.is_file():
-        return _read_yaml(candidate), source
+        return _read_yaml(candidate), source, candidate
     raise ConfigError(
         f"no recipe or config file named {source!r}; recipes: {', '.join(available_recipes())}"
     )

@@ -86,8 +86,16 @@ def _domain_b(cfg: DataConfig, n: int, seed: int) -> tuple[np.ndarray, np.ndarra
 def counterparts(cfg: DataConfig, n: int, seed: int) -> tuple[torch.Tensor, torch.Tensor]:
     """``n`` A images and their true B counterparts, uint8 (N, C, H, W), drawn from ``seed``
     (:func:`held_out_seed` draws images the training sets do not hold)."""
-    images_a, images_b, _ = _domain_b(cfg, n, seed)
-    return torch.from_numpy(images_a), torch.from_numpy(images_b)
+    images_a, images_b, _ = labelled_counterparts(cfg, n, seed)
+    return images_a, images_b
+
+
+def labelled_counterparts(
+    cfg: DataConfig, n: int, seed: int
+) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """:func:`counterparts` with the class label of each pair."""
+    images_a, images_b, labels = _domain_b(cfg, n, seed)
+    return torch.from_numpy(images_a), torch.from_numpy(images_b), torch.as_tensor(labels)
 
 
 def held_out_seed(seed: int) -> int:

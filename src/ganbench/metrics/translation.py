@@ -41,13 +41,18 @@ from torch import nn
 from ganbench.config import Config
 from ganbench.data.build import shapes_drawer
 from ganbench.data.dataset import to_float, to_uint8
-from ganbench.data.domains import colour_domain_b, counterparts, held_out_seed
+from ganbench.data.domains import (
+    colour_domain_b,
+    counterparts,
+    held_out_seed,
+    labelled_counterparts,
+)
 from ganbench.errors import EvaluationError
 from ganbench.seeding import derive_seed
 
 HELD_OUT = 256
 INK_FRACTION = 0.5  # of the image's strongest ink
-FAINTEST_INK = 0.1 * 255  # RGB distance below which nothing counts as drawn (a blank page)
+FAINTEST_INK = 25.5  # RGB distance (of at most 441) below which nothing is drawn: a blank page
 
 
 def _ink(images: torch.Tensor, background: torch.Tensor) -> torch.Tensor:
@@ -149,8 +154,7 @@ def translation_metrics(
             "translation scores need synthetic domains with a known mapping "
             "(data.source=shapes, data.translation=colour|geometry)"
         )
-    a, b_true = counterparts(data, n, held_out_seed(cfg.seed))
-    labels = torch.arange(n) % len(data.class_names)
+    a, b_true, labels = labelled_counterparts(data, n, held_out_seed(cfg.seed))
     drawer = shapes_drawer(data)
     colours_a = torch.tensor([c.colour for c in drawer.classes])
     colours_b = colours_a.roll(-1, 0) if data.translation == "colour" else colours_a

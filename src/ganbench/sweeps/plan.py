@@ -74,7 +74,7 @@ def build_plan(spec: SweepSpec, root: str | Path, threads: int) -> Plan:
     from ganbench.metrics.evaluate import available_metrics, default_metrics
 
     sweep_dir = (Path(root) / spec.name).resolve()
-    first_base = spec.axes.get(BASE_AXIS, [spec.base])[0]
+    first_base = spec.recipe(spec.axes[BASE_AXIS][0]) if BASE_AXIS in spec.axes else spec.base
     try:
         base = load_config(first_base, as_overrides(spec.overrides))
     except ConfigError as exc:
@@ -110,7 +110,7 @@ def build_plan(spec: SweepSpec, root: str | Path, threads: int) -> Plan:
             "logging.progress": False,
         }
         settings = dict(trial.cell.settings)
-        recipe = settings.pop(BASE_AXIS, spec.base)
+        recipe = spec.recipe(settings.pop(BASE_AXIS)) if BASE_AXIS in settings else spec.base
         try:
             cfg = load_config(recipe, common + as_overrides({**settings, **plumbing}))
         except ConfigError as exc:

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any, Literal, get_origin
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, model_validator
 
 from ganbench.config import DEFAULT_RECIPE, Config, recipes_dir
 from ganbench.errors import ConfigError
@@ -80,6 +80,14 @@ class SweepSpec(BaseModel):
         "primary)",
     )
     curves: list[str] = Field(default_factory=lambda: ["g_loss", "d_loss"])
+    _folder: Path | None = PrivateAttr(None)  # the spec file's folder, when read from one
+
+    def recipe(self, name: str) -> str:
+        """A base-axis value as `ganbench train` takes it: a YAML file beside the spec, or
+        the value as written (names and paths stay as written in trial names)."""
+        if self._folder is not None and (self._folder / name).is_file():
+            return str(self._folder / name)
+        return name
 
 
 def resolve_spec_path(source: str) -> Path:
@@ -109,13 +117,9 @@ def load_spec(source: str) -> SweepSpec:
     base = tree.get("base")
     if isinstance(base, str) and (path.parent / base).is_file():
         tree["base"] = str(path.parent / base)  # a base file next to the spec
-    axes = tree.get("axes")
-    if isinstance(axes, dict) and isinstance(axes.get(BASE_AXIS), list):
-        axes[BASE_AXIS] = [
-            str(path.parent / b) if isinstance(b, str) and (path.parent / b).is_file() else b
-            for b in axes[BASE_AXIS]
-        ]
-    return parse_spec(tree, str(path))
+    spec = parse_spec(tree, str(path))
+    spec._folder = path.parent
+    return spec
 
 
 def parse_spec(tree: dict[str, Any], where: str = "sweep spec") -> SweepSpec:
