@@ -52,7 +52,7 @@ SGAN_GAIN_BAR = 0.03
 BIGAN_STEPS = 1500
 
 # The tests run in this order (one thread each, two at a time on a 2-core AMD EPYC with AVX2:
-# about 350, 220, 430, 100, 150 and 140 s): `pytest -n 2 --maxschedchunk 1` hands each worker
+# about 620, 120, 235, 40, 100 and 85 s): `pytest -n 2 --maxschedchunk 1` hands each worker
 # two tests at the start, so the first worker takes the first two, the second the next two,
 # and the rest go to whichever worker is free.
 
