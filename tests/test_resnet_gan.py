@@ -39,6 +39,10 @@ def test_deeper_stages_add_blocks_that_keep_the_resolution():
     _, G1, D1 = _networks("model.skip_z=true", "model.latent_dim=20")
     assert len(G.blocks) == 3 * len(G1.blocks) and len(D.blocks) == 3 * len(D1.blocks)
     assert G.chunks == G1.chunks  # the blocks of a stage read the stage's chunk of z
+    # only blocks that change the shape learn a shortcut (SNGAN); with one block a stage, all do
+    learned = [not isinstance(b.shortcut, torch.nn.Identity) for b in G.blocks]
+    assert learned == [True, False, False] * len(G1.blocks)
+    assert all(not isinstance(b.shortcut, torch.nn.Identity) for b in [*G1.blocks, *D1.blocks])
     resolutions = []
     hooks = [
         b.register_forward_hook(lambda m, i, o: resolutions.append(o.shape[-1])) for b in G.blocks

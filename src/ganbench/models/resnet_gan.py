@@ -75,18 +75,20 @@ class GeneratorBlock(nn.Module):
         self, c_in: int, c_out: int, condition_dim: int, num_classes: int, upsample: bool = True
     ):
         super().__init__()
-        self.scale = 2.0 if upsample else 1.0
+        self.upsample = upsample
         self.bn1 = ConditionedBatchNorm(c_in, condition_dim, num_classes)
         self.conv1 = nn.Conv2d(c_in, c_out, 3, 1, 1)
         self.bn2 = ConditionedBatchNorm(c_out, condition_dim, num_classes)
         self.conv2 = nn.Conv2d(c_out, c_out, 3, 1, 1)
-        self.shortcut = nn.Conv2d(c_in, c_out, 1)
+        # SNGAN learns a shortcut only where the block changes the shape
+        same = c_in == c_out and not upsample
+        self.shortcut = nn.Identity() if same else nn.Conv2d(c_in, c_out, 1)
 
     def forward(self, x: torch.Tensor, condition: torch.Tensor | None) -> torch.Tensor:
         h = F.relu(self.bn1(x, condition))
-        if self.scale != 1.0:
-            h = F.interpolate(h, scale_factor=self.scale, mode="nearest")
-            x = F.interpolate(x, scale_factor=self.scale, mode="nearest")
+        if self.upsample:
+            h = F.interpolate(h, scale_factor=2.0, mode="nearest")
+            x = F.interpolate(x, scale_factor=2.0, mode="nearest")
         h = self.conv2(F.relu(self.bn2(self.conv1(h), condition)))
         return h + self.shortcut(x)
 
@@ -198,7 +200,8 @@ class DiscriminatorBlock(nn.Module):
         self.downsample = downsample
         self.conv1 = nn.Conv2d(c_in, c_out, 3, 1, 1)
         self.conv2 = nn.Conv2d(c_out, c_out, 3, 1, 1)
-        self.shortcut = nn.Conv2d(c_in, c_out, 1)
+        same = c_in == c_out and not downsample
+        self.shortcut = nn.Identity() if same else nn.Conv2d(c_in, c_out, 1)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         h = x if self.first else F.relu(x)
