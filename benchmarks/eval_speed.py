@@ -1,11 +1,13 @@
 """How long does evaluating 10k generated samples with every metric take on this machine?
 
-Target: <= 60 s on a CPU for the default recipe's 64x64 shapes. The baseline, measured in the
-same run, is the time to merely generate the samples; each metric prints its seconds and its
-ratio to that baseline. The oracle is trained (or read from the cache) before timing starts.
-All metrics together are timed twice: first computing the real-vs-real and noise floors, then
-with the floors read from their cache (every later evaluation of the same data). The target
-applies to the evaluation itself, the time to generate the samples subtracted.
+Targets on a CPU for the default recipe's 64x64 shapes: <= 60 s for the first evaluation of a
+source (the floors computed), <= 25 s for every later one (the floors read from their cache).
+The baseline, measured in the same run, is the time to merely generate the samples (the faster
+of two draws); each metric prints its seconds and its ratio to that baseline. The oracle is
+trained (or read from the cache) before timing starts. All metrics together are timed twice:
+first computing the real-vs-real and noise floors, then with the floors read from their cache
+(every later evaluation of the same data). The targets apply to the evaluation itself, the time
+to generate the samples subtracted.
 
     .venv/bin/python benchmarks/eval_speed.py           # 10k samples, every metric
     .venv/bin/python benchmarks/eval_speed.py --quick   # 300 samples, the cheap metrics together
@@ -42,9 +44,11 @@ def main() -> None:
         return generate(generator, z, labels), labels
 
     oracle = load_oracle(cfg.data)
-    started = time.perf_counter()
-    draw(n)
-    baseline = time.perf_counter() - started
+    baseline = float("inf")
+    for _ in range(2):  # the faster of two draws: the first pays for warming up
+        started = time.perf_counter()
+        draw(n)
+        baseline = min(baseline, time.perf_counter() - started)
     print(f"generate {n} samples (baseline): {baseline:6.1f} s")
     with tempfile.TemporaryDirectory() as floors:
         for metric in () if args.quick else IMAGE_METRICS:  # quick: all metrics together only
@@ -56,7 +60,7 @@ def main() -> None:
             )
         # quick: the cheap metrics only (MS-SSIM and SWD take most of a full run's time)
         every = [m for m in IMAGE_METRICS if not args.quick or m not in ("ms_ssim", "swd")]
-        for label in ("first call, floors computed", "again, floors cached"):
+        for label, target in (("first call, floors computed", 60), ("again, floors cached", 25)):
             started = time.perf_counter()
             evaluate(draw, cfg.data, every, n, oracle=oracle, cache_dir=floors)
             seconds = time.perf_counter() - started
@@ -64,8 +68,8 @@ def main() -> None:
             print(
                 f"{'cheap' if args.quick else 'all'} metrics, {label}: {seconds:6.1f} s "
                 f"({seconds / baseline:.2f}x baseline); "
-                f"without generating: {evaluation:6.1f} s; target <= 60 s: "
-                f"{'met' if evaluation <= 60 else 'missed'}"
+                f"without generating: {evaluation:6.1f} s; target <= {target} s: "
+                f"{'met' if evaluation <= target else 'missed'}"
             )
 
 

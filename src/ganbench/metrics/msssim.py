@@ -5,20 +5,28 @@ scales, 11x11 window) need images of at least 176 px, so scales and window shrin
 size (see :func:`msssim_settings`); the Gaussian sigma shrinks with the window as in PGGAN
 (1.5 * kernel / 11). With fewer than 5 scales the first (finest) standard weights are kept and
 renormalised to sum to 1.
+
+The computation is torchmetrics' (reflection padding, the SSIM map over the padded image at
+the coarsest scale, the contrast term cropped to the unpadded area, ReLU-normalised terms), with
+the Gaussian blur written as two small matrix products whose matrices fold in the reflection:
+on a CPU the matrix products run several times faster than a grouped convolution.
+tests/test_metric_msssim.py checks it against torchmetrics.
 """
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 
 import torch
-from torchmetrics.functional.image import multiscale_structural_similarity_index_measure
+import torch.nn.functional as F
 
 from ganbench.seeding import torch_generator
 
 BETAS = (0.0448, 0.2856, 0.3001, 0.2363, 0.1333)
 MAX_KERNEL = 11
 MIN_KERNEL = 7
+K1, K2 = 0.01, 0.03  # SSIM's stabilising constants for a data range of 1
 
 
 def _largest_kernel(size: int, scales: int) -> int:
@@ -56,7 +64,7 @@ def ms_ssim_diversity(
     seed: int = 0,
     scales: int | None = None,
     kernel: int | None = None,
-    batch_size: int = 500,
+    batch_size: int = 100,
 ) -> dict[str, Any]:
     """Mean MS-SSIM over ``pairs`` random pairs of distinct images from (N, C, H, W) in [-1, 1].
 
@@ -85,15 +93,48 @@ def ms_ssim_diversity(
     for start in range(0, pairs, batch_size):
         i = first[start : start + batch_size].to(x.device)
         j = second[start : start + batch_size].to(x.device)
-        values = multiscale_structural_similarity_index_measure(
-            x[i],
-            x[j],
-            sigma=sigma,
-            kernel_size=kernel,
-            data_range=1.0,
-            betas=betas,
-            normalize="relu",
-            reduction="none",
-        )
-        total += values.double().sum().item()
+        total += ms_ssim(x[i], x[j], betas, sigma).double().sum().item()
     return {"ms_ssim": total / pairs, "pairs": pairs, "scales": scales, "kernel": kernel}
+
+
+@lru_cache(maxsize=64)
+def _blur_matrix(size: int, sigma: float) -> torch.Tensor:
+    """(size, size) matrix B such that B @ v is v reflection-padded, then blurred by a Gaussian
+    of ``sigma`` (torchmetrics' window of int(3.5 sigma + 0.5) * 2 + 1 taps) back to ``size``."""
+    taps = int(3.5 * sigma + 0.5) * 2 + 1
+    offsets = torch.arange(taps, dtype=torch.float64) - (taps - 1) / 2
+    weights = torch.exp(-((offsets / sigma) ** 2) / 2)
+    weights /= weights.sum()
+    source = torch.arange(size)[:, None] + offsets.long()[None]  # (size, taps) source pixels
+    source = source.abs()  # reflect at the first pixel
+    source = torch.where(source >= size, 2 * (size - 1) - source, source)  # and at the last
+    matrix = torch.zeros(size, size, dtype=torch.float64)
+    matrix.scatter_add_(1, source, weights.expand(size, -1).contiguous())
+    return matrix.float()
+
+
+def ms_ssim(
+    x: torch.Tensor, y: torch.Tensor, betas: tuple[float, ...], sigma: float
+) -> torch.Tensor:
+    """MS-SSIM of each pair (x[k], y[k]) of (N, C, H, W) images in [0, 1]: (N,)."""
+    padding = (int(3.5 * sigma + 0.5) * 2 + 1 - 1) // 2
+    c1, c2 = K1**2, K2**2
+    terms = []
+    for scale in range(len(betas)):
+        height, width = x.shape[-2:]
+        rows = _blur_matrix(height, sigma).to(x.device)
+        cols = _blur_matrix(width, sigma).to(x.device).T
+        mean_x, mean_y = rows @ x @ cols, rows @ y @ cols
+        mean_xx, mean_yy, mean_xy = mean_x * mean_x, mean_y * mean_y, mean_x * mean_y
+        var_x = (rows @ (x * x) @ cols - mean_xx).clamp(min=0)
+        var_y = (rows @ (y * y) @ cols - mean_yy).clamp(min=0)
+        upper = 2 * (rows @ (x * y) @ cols - mean_xy) + c2
+        lower = var_x + var_y + c2
+        if scale == len(betas) - 1:  # the full SSIM at the coarsest scale, over the whole map
+            term = ((2 * mean_xy + c1) * upper) / ((mean_xx + mean_yy + c1) * lower)
+        else:  # contrast-structure only, inside the unpadded area
+            term = (upper / lower)[..., padding : height - padding, padding : width - padding]
+            x, y = F.avg_pool2d(x, 2), F.avg_pool2d(y, 2)
+        terms.append(term.reshape(len(term), -1).mean(1).relu())
+    powers = torch.tensor(betas, device=x.device).view(-1, 1)
+    return torch.prod(torch.stack(terms) ** powers, 0)
