@@ -12,6 +12,7 @@ from ganbench.metrics.classes import (
     inception_score,
     kl_divergence,
     modes_covered,
+    stacked_channel_breakdown,
 )
 
 
@@ -107,3 +108,27 @@ def test_rejects_non_probabilities():
         class_histogram(np.array([[2.0, -1.0]]))
     with pytest.raises(ValueError):
         class_metrics(one_hot([0], 3), [0.5, 0.5])
+
+
+def test_stacked_channel_breakdown_separates_unclear_digits_from_tied_channels():
+    uniform = np.full(1000, 1e-3)
+    exact = stacked_channel_breakdown(uniform, uniform)
+    assert all(v == pytest.approx(0.0, abs=1e-12) for v in exact.values())
+
+    # the red channel's doubt piles onto 8 and 9: only its term grows, and the terms add up
+    red = np.full(10, 0.05)
+    red[8] = red[9] = 0.3
+    skewed = np.einsum("a,b,c->abc", red, np.full(10, 0.1), np.full(10, 0.1)).ravel()
+    parts = stacked_channel_breakdown(skewed, uniform)
+    assert parts["kl_forward_r"] == pytest.approx(kl_divergence(red, np.full(10, 0.1)))
+    assert parts["kl_forward_g"] == pytest.approx(0.0, abs=1e-12)
+    assert parts["kl_dependence"] == pytest.approx(0.0, abs=1e-12)
+    assert sum(parts.values()) == pytest.approx(kl_divergence(skewed, uniform))
+
+    # green always equals red: uniform channels, all the KL in the dependence term
+    tied = np.zeros((10, 10, 10))
+    for digit in range(10):
+        tied[digit, digit, :] = 0.01
+    parts = stacked_channel_breakdown(tied.ravel(), uniform)
+    assert max(parts[f"kl_forward_{c}"] for c in "rgb") == pytest.approx(0.0, abs=1e-12)
+    assert parts["kl_dependence"] == pytest.approx(np.log(10))

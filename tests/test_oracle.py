@@ -12,6 +12,7 @@ from ganbench.data.catalogue import BUILTIN_CLASSES
 from ganbench.data.dataset import to_float
 from ganbench.errors import EvaluationError
 from ganbench.metrics import oracle as oracle_module
+from ganbench.metrics.evaluate import evaluate
 from ganbench.metrics.oracle import (
     Oracle,
     StackedDigitsOracle,
@@ -220,3 +221,29 @@ def test_a_folder_with_two_classes_gets_an_oracle(tmp_path):
     assert oracle.class_names == ["angry", "happy"]
     assert oracle.meta["test_size"] == 24 and oracle.meta["train_size"] == 96
     assert oracle.accuracy >= oracle_module.GATES["folder"][0]
+
+
+def test_evaluation_of_stacked_digits_says_where_the_kl_comes_from(stacked_oracle, cache):
+    held_out = build_dataset(STACKED.model_copy(update={"split": "test"}), seed=9, size=1000)
+
+    def real(n: int) -> torch.Tensor:
+        return held_out.batch(0, n, 0)[0].float()
+
+    def tied(n: int) -> torch.Tensor:  # red repeats green: clear digits, dependent channels
+        images = real(n).clone()
+        images[:, 0] = images[:, 1]
+        return images
+
+    scores = {
+        name: evaluate(fn, STACKED, ["classes"], 1000, oracle=stacked_oracle, cache_dir=cache)
+        for name, fn in (("real", real), ("tied", tied))
+    }
+    for result in scores.values():  # the floors carry the breakdown too
+        assert set(result["floors"]["real_vs_real"]["classes"]["channels"]) == {
+            "kl_forward_r", "kl_forward_g", "kl_forward_b", "kl_dependence",
+        }  # fmt: skip
+    honest = scores["real"]["metrics"]["classes"]["channels"]
+    tied_up = scores["tied"]["metrics"]["classes"]["channels"]
+    assert max(honest[f"kl_forward_{c}"] for c in "rgb") < 0.15
+    assert max(tied_up[f"kl_forward_{c}"] for c in "rgb") < 0.15
+    assert tied_up["kl_dependence"] > honest["kl_dependence"] + 1.0

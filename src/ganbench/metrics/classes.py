@@ -139,3 +139,27 @@ def class_metrics(
         "histogram": hist.tolist(),
         "samples": len(p),
     }
+
+
+def stacked_channel_breakdown(hist: ArrayLike, real: ArrayLike) -> dict[str, float]:
+    """Where the KL of a stacked-digits histogram comes from: 1000 triples (100 r + 10 g + b).
+
+    ``kl_forward_r``/``_g``/``_b``: KL(generated || real) of each channel's digit histogram;
+    ``kl_dependence``: KL of the generated triples against the product of their own channel
+    histograms (0 when the channels are drawn independently, as in the data). A generator
+    whose digits are unclear shows large per-channel terms (the oracle's doubt piles onto a
+    few digits); one that ties its channels together shows a large dependence term.
+    """
+    gen = np.asarray(hist, dtype=np.float64).reshape(10, 10, 10)
+    ref = np.asarray(real, dtype=np.float64).reshape(10, 10, 10)
+    gen, ref = gen / gen.sum(), ref / ref.sum()
+    out: dict[str, float] = {}
+    marginals = []
+    for axis, name in enumerate("rgb"):
+        others = tuple(a for a in range(3) if a != axis)
+        marginal = gen.sum(others)
+        marginals.append(marginal)
+        out[f"kl_forward_{name}"] = kl_divergence(marginal, ref.sum(others))
+    product = np.einsum("a,b,c->abc", *marginals)
+    out["kl_dependence"] = kl_divergence(gen.ravel(), product.ravel())
+    return out

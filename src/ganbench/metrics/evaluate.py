@@ -279,6 +279,11 @@ class _Reference:
             from ganbench.metrics.classes import class_metrics
 
             out["classes"] = _jsonable(class_metrics(probabilities, self.histogram))
+            if self.data.source == "stacked_digits" and len(self.histogram) == 1000:
+                from ganbench.metrics.classes import stacked_channel_breakdown
+
+                histogram = out["classes"]["histogram"]
+                out["classes"]["channels"] = stacked_channel_breakdown(histogram, self.histogram)
             if labels is not None:
                 hits = probabilities.argmax(1) == labels.cpu()
                 out["conditional_accuracy"] = float(hits.float().mean())
