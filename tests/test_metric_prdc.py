@@ -4,7 +4,13 @@ import pytest
 import torch
 
 from ganbench.metrics import prdc as prdc_module
-from ganbench.metrics.prdc import density_coverage, knn_radii, prdc, precision_recall
+from ganbench.metrics.prdc import (
+    PrdcReference,
+    density_coverage,
+    knn_radii,
+    prdc,
+    precision_recall,
+)
 
 
 def gaussians(seed: int, n_real: int = 400, n_fake: int = 300, d: int = 16, shift: float = 0.0):
@@ -64,3 +70,19 @@ def test_knn_radii():
         knn_radii(x, 4)
     with pytest.raises(ValueError):
         precision_recall(np.zeros((5, 2)), np.zeros((5, 3)))
+
+
+def test_a_reference_keeps_its_radii_and_scores_like_prdc():
+    real, fake = gaussians(3)
+    reference = PrdcReference(real)
+    for other in (fake, gaussians(4, shift=0.5)[1], real[::-1].copy()):
+        expected = prdc(real, other)
+        got = reference.score(other)
+        assert got.keys() == expected.keys()
+        for key, value in expected.items():
+            assert got[key] == pytest.approx(value, abs=1e-9), key
+    radii = reference._radii
+    reference.score(fake)
+    assert reference._radii is radii  # computed once
+    with pytest.raises(ValueError, match="dimensions differ"):
+        reference.score(np.zeros((5, 3)))

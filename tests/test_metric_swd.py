@@ -5,7 +5,13 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from ganbench.metrics.swd import laplacian_pyramid, pyramid_sizes, sliced_wasserstein, swd
+from ganbench.metrics.swd import (
+    SwdReference,
+    laplacian_pyramid,
+    pyramid_sizes,
+    sliced_wasserstein,
+    swd,
+)
 
 
 def smooth_images(n: int, seed: int, channels: int = 3, size: int = 32) -> torch.Tensor:
@@ -77,3 +83,14 @@ def test_sliced_wasserstein_of_a_shift_in_2d():
     value = sliced_wasserstein(points, points + shift, 8, 128)
     assert value == pytest.approx(5 * 2 / math.pi, rel=0.03)
     assert sliced_wasserstein(points, points) == 0.0
+
+
+def test_a_reference_cut_once_scores_like_swd_every_time():
+    a = smooth_images(200, 0)
+    reference = SwdReference(a, max_descriptors=4096, seed=2)
+    for other in (smooth_images(200, 1), noise_images(200, 3), smooth_images(120, 4)):
+        assert reference.score(other) == swd(a, other, max_descriptors=4096, seed=2)
+    again = smooth_images(200, 1)  # the cached descriptors are not changed by scoring
+    assert reference.score(again) == swd(a, again, 128, 4096, seed=2)
+    with pytest.raises(ValueError, match="equal C, H, W"):
+        reference.score(noise_images(10, 0, channels=1))

@@ -16,6 +16,7 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Callable
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -130,26 +131,22 @@ def _toy(points: torch.Tensor, dataset: Any, data: DataConfig) -> dict[str, Any]
 
 def _distances(
     names: tuple[str, ...],
-    real: torch.Tensor,
+    reference: _Reference,
     other: torch.Tensor,
-    real_features: torch.Tensor,
     other_features: torch.Tensor,
-    seed: int,
 ) -> dict[str, Any]:
     from ganbench.metrics.frechet import frechet_distance
     from ganbench.metrics.kid import kernel_distance
-    from ganbench.metrics.prdc import prdc
-    from ganbench.metrics.swd import swd
 
     out: dict[str, Any] = {}
     if "fd" in names:
-        out["fd_oracle"] = frechet_distance(real_features, other_features)
+        out["fd_oracle"] = frechet_distance(reference.features, other_features)
     if "kid" in names:
-        out["kid_oracle"] = kernel_distance(real_features, other_features, seed=seed)
+        out["kid_oracle"] = kernel_distance(reference.features, other_features, seed=reference.seed)
     if "prdc" in names:
-        out["prdc_oracle"] = prdc(real_features, other_features)
-    if "swd" in names and real.shape[-1] >= 16:
-        out["swd"] = swd(real, other, seed=seed)["mean"]
+        out["prdc_oracle"] = reference.prdc.score(other_features)
+    if "swd" in names and reference.real.shape[-1] >= 16:
+        out["swd"] = reference.swd.score(other)["mean"]
     return out
 
 
@@ -271,6 +268,20 @@ class _Reference:
             None if self.inception is None else self.inception.features(_rgb(real))
         )
 
+    @cached_property
+    def prdc(self) -> Any:
+        """The real features' k-NN radii, computed once for every sample scored."""
+        from ganbench.metrics.prdc import PrdcReference
+
+        return PrdcReference(self.features)
+
+    @cached_property
+    def swd(self) -> Any:
+        """The real images' SWD descriptors, cut once for every sample scored."""
+        from ganbench.metrics.swd import SwdReference
+
+        return SwdReference(self.real, seed=self.seed)
+
     def score(self, images: torch.Tensor, labels: torch.Tensor | None) -> dict[str, Any]:
         """Every requested metric of ``images`` (with their intended labels, if any)."""
         names, out = self.names, {}
@@ -292,7 +303,7 @@ class _Reference:
 
             judged = labels if labels is not None else probabilities.argmax(1)
             out["validity"] = _jsonable(shape_validity(images, judged, self.data))
-        out.update(_distances(names, self.real, images, self.features, features, self.seed))
+        out.update(_distances(names, self, images, features))
         if self.inception is not None:
             out.update(self._inception_scores(images))
         if "ms_ssim" in names:

@@ -77,13 +77,16 @@ def _cross_pass(
     fake: torch.Tensor,
     k_pr: int | None,
     k_dc: int | None,
+    real_radii: dict[int, torch.Tensor] | None = None,
 ) -> dict[str, float]:
-    """One chunked sweep over fake x real distances, collecting what each metric needs."""
+    """One chunked sweep over fake x real distances, collecting what each metric needs
+    (``real_radii``: the real set's k-NN radii, when already known)."""
     n_real, n_fake = real.shape[0], fake.shape[0]
     r_sq = (real * real).sum(1)
     out: dict[str, float] = {}
     ks = tuple(k for k in (k_pr, k_dc) if k is not None)
-    real_radii = _knn_radii(real, ks)
+    if real_radii is None:
+        real_radii = _knn_radii(real, ks)
     if k_pr is not None:
         real_r_pr, fake_r_pr = real_radii[k_pr], knn_radii(fake, k_pr)
         precise = torch.zeros(n_fake, dtype=torch.bool, device=real.device)
@@ -133,3 +136,27 @@ def prdc(
     """All four metrics with one sweep over the real-fake distances."""
     r, f = _pair(real, fake)
     return {**_cross_pass(r, f, k_pr, k_dc), "k_pr": k_pr, "k_dc": k_dc}
+
+
+class PrdcReference:
+    """A real feature set with its k-NN radii, computed once and scored against several other
+    sets (an evaluation's generated sample, its second real sample and its noise).
+
+    Both sets are centred on the real set's mean rather than on a common point, so the values
+    can differ from :func:`prdc` in the last bits of a distance (a tie at a radius can flip).
+    """
+
+    def __init__(self, real: ArrayLike | torch.Tensor, k_pr: int = 3, k_dc: int = 5) -> None:
+        features = _features(real)
+        self.centre = features.mean(0)
+        self.real, self.k_pr, self.k_dc = features - self.centre, k_pr, k_dc
+        self._radii: dict[int, torch.Tensor] | None = None
+
+    def score(self, fake: ArrayLike | torch.Tensor) -> dict[str, Any]:
+        f = _features(fake, self.real.device)
+        if f.shape[1] != self.real.shape[1]:
+            raise ValueError(f"feature dimensions differ: {self.real.shape[1]} and {f.shape[1]}")
+        if self._radii is None:
+            self._radii = _knn_radii(self.real, (self.k_pr, self.k_dc))
+        out = _cross_pass(self.real, f - self.centre, self.k_pr, self.k_dc, self._radii)
+        return {**out, "k_pr": self.k_pr, "k_dc": self.k_dc}

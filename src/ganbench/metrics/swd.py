@@ -140,31 +140,65 @@ def swd(
 ) -> dict[str, Any]:
     """PGGAN SWD between two (N, C, H, W) image batches in [-1, 1]; ``levels`` is keyed by each
     level's height, finest first."""
-    a, b = (
-        x.detach().cpu().float().numpy() if isinstance(x, torch.Tensor) else np.asarray(x)
-        for x in (images_a, images_b)
+    reference = SwdReference(
+        images_a, patches_per_image, max_descriptors, dir_repeats, dirs_per_repeat, seed
     )
-    if a.ndim != 4 or b.ndim != 4 or a.shape[1:] != b.shape[1:]:
-        raise ValueError(
-            f"image sets must be (N, C, H, W) with equal C, H, W, got {a.shape} and {b.shape}"
-        )
-    if len(a) == 0 or len(b) == 0:
-        raise ValueError("image sets must not be empty")
-    if a.shape[1] > _CV_CHANNELS:
-        raise ValueError(f"SWD takes at most {_CV_CHANNELS} channels, got {a.shape[1]}")
-    sizes = pyramid_sizes(*a.shape[-2:])
-    per_image = min(patches_per_image, max_descriptors)
-    # equal descriptor counts for both sets, as sorted projections are compared pointwise
-    count = min(max_descriptors, per_image * len(a), per_image * len(b))
-    descs = []
-    for name, images in (("a", a), ("b", b)):
-        rng = np.random.default_rng(derive_seed(seed, "swd-sites", name))
-        sites = _patch_sites(len(images), sizes, per_image, count, rng)
+    return reference.score(images_b)
+
+
+def _array(images: torch.Tensor | np.ndarray) -> np.ndarray:
+    if isinstance(images, torch.Tensor):
+        return images.detach().cpu().float().numpy()
+    return np.asarray(images)
+
+
+class SwdReference:
+    """The first set of :func:`swd`, whose descriptors are cut once and compared with any
+    number of second sets (an evaluation's generated sample, second real sample and noise):
+    ``SwdReference(a, ...).score(b)`` equals ``swd(a, b, ...)``."""
+
+    def __init__(
+        self,
+        images: torch.Tensor | np.ndarray,
+        patches_per_image: int = 128,
+        max_descriptors: int = 2**15,
+        dir_repeats: int = 4,
+        dirs_per_repeat: int = 128,
+        seed: int = 0,
+    ) -> None:
+        a = _array(images)
+        if a.ndim != 4 or len(a) == 0:
+            raise ValueError(f"image sets must be non-empty (N, C, H, W), got {a.shape}")
+        if a.shape[1] > _CV_CHANNELS:
+            raise ValueError(f"SWD takes at most {_CV_CHANNELS} channels, got {a.shape[1]}")
+        self.images, self.sizes = a, pyramid_sizes(*a.shape[-2:])
+        self.per_image = min(patches_per_image, max_descriptors)
+        self.max_descriptors, self.seed = max_descriptors, seed
+        self.dir_repeats, self.dirs_per_repeat = dir_repeats, dirs_per_repeat
+        self._descriptors: dict[int, list[np.ndarray]] = {}  # by descriptor count
+
+    def _cut(self, images: np.ndarray, count: int, name: str) -> list[np.ndarray]:
+        rng = np.random.default_rng(derive_seed(self.seed, "swd-sites", name))
+        sites = _patch_sites(len(images), self.sizes, self.per_image, count, rng)
         images = np.ascontiguousarray(images, dtype=np.float32)
-        descs.append(_descriptors(images, sites, len(sizes)))
-    directions = np.random.default_rng(derive_seed(seed, "swd-directions"))
-    levels = {
-        h: 1e3 * sliced_wasserstein(da, db, dir_repeats, dirs_per_repeat, directions)
-        for (h, _), da, db in zip(sizes, *descs, strict=True)
-    }
-    return {"levels": levels, "mean": sum(levels.values()) / len(levels)}
+        return _descriptors(images, sites, len(self.sizes))
+
+    def score(self, images: torch.Tensor | np.ndarray) -> dict[str, Any]:
+        a, b = self.images, _array(images)
+        if b.ndim != 4 or b.shape[1:] != a.shape[1:]:
+            raise ValueError(
+                f"image sets must be (N, C, H, W) with equal C, H, W, got {a.shape} and {b.shape}"
+            )
+        if len(b) == 0:
+            raise ValueError("image sets must not be empty")
+        # equal descriptor counts for both sets, as sorted projections are compared pointwise
+        count = min(self.max_descriptors, self.per_image * len(a), self.per_image * len(b))
+        if count not in self._descriptors:
+            self._descriptors[count] = self._cut(a, count, "a")
+        first, second = self._descriptors[count], self._cut(b, count, "b")
+        directions = np.random.default_rng(derive_seed(self.seed, "swd-directions"))
+        levels = {
+            h: 1e3 * sliced_wasserstein(da, db, self.dir_repeats, self.dirs_per_repeat, directions)
+            for (h, _), da, db in zip(self.sizes, first, second, strict=True)
+        }
+        return {"levels": levels, "mean": sum(levels.values()) / len(levels)}
