@@ -71,3 +71,12 @@ def test_matches_torchmetrics(channels, height, width):
     )  # fmt: skip
     assert expected.min() > 0.05  # not a degenerate comparison of zeros
     assert torch.allclose(ms_ssim(x, y, betas, sigma), expected, atol=1e-5)
+
+
+def test_overrides_that_do_not_fit_the_images_are_refused():
+    x = torch.rand(4, 3, 28, 28) * 2 - 1
+    for scales, kernel in ((5, 7), (4, 11), (3, 6)):
+        with pytest.raises(ValueError, match=r"scales|kernel"):
+            ms_ssim_diversity(x, pairs=4, scales=scales, kernel=kernel)
+    double = ms_ssim(x[:2].double().add(1).div(2), x[2:].double().add(1).div(2), (1.0,), 1.0)
+    assert double.dtype == torch.float64 and double.shape == (2,)

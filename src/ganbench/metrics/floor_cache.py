@@ -18,7 +18,7 @@ from ganbench.data import cache
 from ganbench.digests import json_digest
 
 # Bump when a metric's definition or the floors' recipe changes.
-FLOORS_VERSION = 3
+FLOORS_VERSION = 4
 
 
 def floor_key(

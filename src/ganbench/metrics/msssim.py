@@ -6,8 +6,8 @@ size (see :func:`msssim_settings`); the Gaussian sigma shrinks with the window a
 (1.5 * kernel / 11). With fewer than 5 scales the first (finest) standard weights are kept and
 renormalised to sum to 1.
 
-The computation is torchmetrics' (reflection padding, the SSIM map over the padded image at
-the coarsest scale, the contrast term cropped to the unpadded area, ReLU-normalised terms), with
+The computation is torchmetrics' (reflection padding; at the coarsest scale the mean of the
+whole SSIM map, at the others of the contrast term inside the unpadded area; ReLU), with
 the Gaussian blur written as two small matrix products whose matrices fold in the reflection:
 on a CPU the matrix products run several times faster than a grouped convolution.
 tests/test_metric_msssim.py checks it against torchmetrics.
@@ -79,6 +79,18 @@ def ms_ssim_diversity(
     kernel = kernel or auto_kernel
     if not 1 <= scales <= len(BETAS):
         raise ValueError(f"scales must be between 1 and {len(BETAS)}, got {scales}")
+    if kernel < 1 or kernel % 2 == 0:
+        raise ValueError(f"kernel must be an odd window of at least 1 px, got {kernel}")
+    height, width = images.shape[-2:]
+    size = min(height, width)
+    coarsest = size // 2 ** (scales - 1)
+    padding = _taps(1.5 * kernel / MAX_KERNEL) // 2
+    # torchmetrics' checks, and a reflection that fits the coarsest scale
+    if size < 2**scales or size // max(1, scales - 1) ** 2 <= kernel - 1 or padding >= coarsest:
+        raise ValueError(
+            f"{scales} scales with a {kernel}-px window do not fit {height}x{width} images; "
+            f"leave scales and kernel unset for this size's ({msssim_settings(height, width)})"
+        )
     weights = BETAS[:scales]
     betas = tuple(float(b / sum(weights)) for b in weights)
     sigma = 1.5 * kernel / MAX_KERNEL
@@ -97,11 +109,16 @@ def ms_ssim_diversity(
     return {"ms_ssim": total / pairs, "pairs": pairs, "scales": scales, "kernel": kernel}
 
 
+def _taps(sigma: float) -> int:
+    """torchmetrics' Gaussian window for ``sigma``: int(3.5 sigma + 0.5) * 2 + 1 taps."""
+    return int(3.5 * sigma + 0.5) * 2 + 1
+
+
 @lru_cache(maxsize=64)
 def _blur_matrix(size: int, sigma: float) -> torch.Tensor:
     """(size, size) matrix B such that B @ v is v reflection-padded, then blurred by a Gaussian
-    of ``sigma`` (torchmetrics' window of int(3.5 sigma + 0.5) * 2 + 1 taps) back to ``size``."""
-    taps = int(3.5 * sigma + 0.5) * 2 + 1
+    of ``sigma`` (:func:`_taps` taps) back to ``size``. Cached and shared: never modify it."""
+    taps = _taps(sigma)
     offsets = torch.arange(taps, dtype=torch.float64) - (taps - 1) / 2
     weights = torch.exp(-((offsets / sigma) ** 2) / 2)
     weights /= weights.sum()
@@ -117,13 +134,13 @@ def ms_ssim(
     x: torch.Tensor, y: torch.Tensor, betas: tuple[float, ...], sigma: float
 ) -> torch.Tensor:
     """MS-SSIM of each pair (x[k], y[k]) of (N, C, H, W) images in [0, 1]: (N,)."""
-    padding = (int(3.5 * sigma + 0.5) * 2 + 1 - 1) // 2
+    padding = _taps(sigma) // 2
     c1, c2 = K1**2, K2**2
     terms = []
     for scale in range(len(betas)):
         height, width = x.shape[-2:]
-        rows = _blur_matrix(height, sigma).to(x.device)
-        cols = _blur_matrix(width, sigma).to(x.device).T
+        rows = _blur_matrix(height, sigma).to(x.device, x.dtype)
+        cols = _blur_matrix(width, sigma).to(x.device, x.dtype).T
         mean_x, mean_y = rows @ x @ cols, rows @ y @ cols
         mean_xx, mean_yy, mean_xy = mean_x * mean_x, mean_y * mean_y, mean_x * mean_y
         var_x = (rows @ (x * x) @ cols - mean_xx).clamp(min=0)

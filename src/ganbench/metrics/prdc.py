@@ -34,8 +34,9 @@ def _pair(real, fake) -> tuple[torch.Tensor, torch.Tensor]:
     f = _features(fake, r.device)
     if r.shape[1] != f.shape[1]:
         raise ValueError(f"feature dimensions differ: {r.shape[1]} and {f.shape[1]}")
-    # centring both on a common point makes |a|^2 + |b|^2 - 2ab lose less to cancellation
-    centre = torch.cat([r, f]).mean(0)
+    # centring both on the real mean makes |a|^2 + |b|^2 - 2ab lose less to cancellation (the
+    # real set's centre, so that a PrdcReference gives the same numbers bit for bit)
+    centre = r.mean(0)
     return r - centre, f - centre
 
 
@@ -140,11 +141,8 @@ def prdc(
 
 class PrdcReference:
     """A real feature set with its k-NN radii, computed once and scored against several other
-    sets (an evaluation's generated sample, its second real sample and its noise).
-
-    Both sets are centred on the real set's mean rather than on a common point, so the values
-    can differ from :func:`prdc` in the last bits of a distance (a tie at a radius can flip).
-    """
+    sets (an evaluation's generated sample, its second real sample and its noise); the same
+    numbers as :func:`prdc`."""
 
     def __init__(self, real: ArrayLike | torch.Tensor, k_pr: int = 3, k_dc: int = 5) -> None:
         features = _features(real)
