@@ -6,8 +6,9 @@ The baseline, measured in the same run, is the time to merely generate the sampl
 of two draws); each metric prints its seconds and its ratio to that baseline. The oracle is
 trained (or read from the cache) before timing starts. All metrics together are timed twice:
 first computing the real-vs-real and noise floors, then with the floors read from their cache
-(every later evaluation of the same data). The targets apply to the evaluation itself, the time
-to generate the samples subtracted.
+(every later evaluation of the same data: the real sample's features, PRDC radii and SWD
+descriptors are read too, so no real image is rendered). The targets apply to the evaluation
+itself, the time to generate the samples subtracted.
 
     .venv/bin/python benchmarks/eval_speed.py           # 10k samples, every metric
     .venv/bin/python benchmarks/eval_speed.py --quick   # 300 samples, the cheap metrics together
@@ -62,8 +63,11 @@ def main() -> None:
         every = [m for m in IMAGE_METRICS if not args.quick or m not in ("ms_ssim", "swd")]
         for label, target in (("first call, floors computed", 60), ("again, floors cached", 25)):
             started = time.perf_counter()
-            evaluate(draw, cfg.data, every, n, oracle=oracle, cache_dir=floors)
+            result = evaluate(draw, cfg.data, every, n, oracle=oracle, cache_dir=floors)
             seconds = time.perf_counter() - started
+            cached = target == 25
+            # the second call must be the cached path it names: floors and real sample reused
+            assert result["floors_cached"] == result["reference_cached"] == cached, result
             evaluation = seconds - baseline
             print(
                 f"{'cheap' if args.quick else 'all'} metrics, {label}: {seconds:6.1f} s "

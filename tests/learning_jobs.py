@@ -110,11 +110,14 @@ def sgan_job(seed: int, threads: int, root: Path) -> dict[str, Any]:
 
 
 @on_threads
-def cyclegan_job(seed: int, threads: int, root: Path) -> dict[str, Any]:
-    """shapes-cyclegan as it ships: held-out translations scored against their known truth."""
+def cyclegan_job(
+    seed: int, threads: int, root: Path, extra: tuple[str, ...] = ()
+) -> dict[str, Any]:
+    """shapes-cyclegan (with ``extra`` overrides): held-out translations scored against their
+    known truth."""
     from ganbench.metrics.translation import translation_metrics
 
-    overrides = [f"seed={seed}", f"threads={threads}", *QUIET]
+    overrides = [f"seed={seed}", f"threads={threads}", *QUIET, *extra]
     overrides.append(f"logging.root={root}")
     cfg, trainer = _trained("shapes-cyclegan", [*overrides, f"logging.name=cycle-{seed}"])
     return translation_metrics(cfg, trainer.family.g_ab, trainer.family.g_ba)

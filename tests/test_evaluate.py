@@ -190,6 +190,39 @@ def test_floors_are_cached_per_data_n_seed_and_metrics(oracle_cache, tmp_path):
     assert not repaired["floors_cached"] and repaired["floors"] == first["floors"]
 
 
+def test_a_second_call_reuses_the_judged_real_sample_and_scores_the_same(
+    oracle_cache, tmp_path, monkeypatch
+):
+    import ganbench.metrics.evaluate as evaluation
+
+    def varied(n):
+        images, labels, _ = _real_sample(SHAPES, n, seed=97)
+        return images.flip(-1), labels
+
+    names = ["classes", "validity", "fd", "kid", "prdc", "swd", "ms_ssim", "fd_inception"]
+    cache, inception = tmp_path / "cache", _PooledInception()
+    oracle = load_oracle(SHAPES, cache_dir=oracle_cache)
+
+    def run():
+        return evaluate(
+            varied, SHAPES, names, n=120, oracle=oracle, cache_dir=cache, inception=inception
+        )
+
+    first = run()
+    stored = list((cache / "floors").glob("*.reference.safetensors"))
+    assert not first["reference_cached"] and len(stored) == 1
+    real_sample = evaluation._real_sample
+    with monkeypatch.context() as patch:  # a cached call renders no real image
+        patch.setattr(evaluation, "_real_sample", lambda *a, **k: pytest.fail("rendered"))
+        again = run()
+    assert again["reference_cached"] and again["floors_cached"]
+    assert again["metrics"] == first["metrics"]  # bit for bit, PRDC radii and SWD included
+    stored[0].write_bytes(stored[0].read_bytes()[:100])  # damaged: judged again, rewritten
+    repaired = run()
+    assert not repaired["reference_cached"] and repaired["metrics"] == first["metrics"]
+    assert evaluation._real_sample is real_sample and run()["reference_cached"]
+
+
 def test_a_fixed_real_set_gives_two_disjoint_samples_and_caps_n(oracle_cache):
     digits = load_config("digits-dcgan").data
     first, _, dataset = _real_sample(digits, 300, seed=1)

@@ -80,8 +80,14 @@ def test_a_reference_keeps_its_radii_and_scores_like_prdc():
         got = reference.score(other)
         assert got.keys() == expected.keys()
         assert got == expected  # bit for bit, ties at a radius included
-    radii = reference._radii
+    radii = reference.radii
     reference.score(fake)
-    assert reference._radii is radii  # computed once
+    assert reference.radii is radii  # computed once
+    given = PrdcReference(real, radii=radii)  # radii kept from before: the same numbers
+    assert given.score(fake) == prdc(real, fake)
+    with pytest.raises(ValueError, match="one value per point"):
+        PrdcReference(real, radii={3: radii[3][:-1], 5: radii[5]})
+    with pytest.raises(ValueError, match="one value per point"):
+        PrdcReference(real, radii={3: radii[3]})
     with pytest.raises(ValueError, match="dimensions differ"):
         reference.score(np.zeros((5, 3)))

@@ -95,3 +95,16 @@ def test_a_reference_cut_once_scores_like_swd_every_time():
     assert reference.score(again) == swd(a, again, 128, 4096, seed=2)
     with pytest.raises(ValueError, match="equal C, H, W"):
         reference.score(noise_images(10, 0, channels=1))
+
+
+def test_a_reference_rebuilt_from_its_descriptors_scores_the_same():
+    a, b = smooth_images(200, 0), smooth_images(200, 1)
+    reference = SwdReference(a, max_descriptors=4096, seed=2)
+    expected = reference.score(b)
+    rebuilt = SwdReference.from_descriptors(
+        reference.shape, reference.descriptors, max_descriptors=4096, seed=2
+    )
+    assert rebuilt.images is None and rebuilt.score(b) == expected
+    # a smaller set needs descriptors at another count, which only the images could give
+    with pytest.raises(ValueError, match="build it from the images"):
+        rebuilt.score(smooth_images(20, 4))

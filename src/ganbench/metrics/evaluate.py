@@ -16,23 +16,19 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Callable
-from functools import cached_property
 from typing import Any
 
-import numpy as np
 import torch
 
 from ganbench.config import DataConfig
 from ganbench.errors import EvaluationError
+from ganbench.metrics.reference import INCEPTION_METRICS, RealReference, jsonable
 
 IMAGE_METRICS = ("classes", "validity", "fd", "kid", "prdc", "swd", "ms_ssim")
-INCEPTION_METRICS = ("fd_inception", "kid_inception", "is_inception")
 POINT_METRICS = ("toy",)
 DISTANCES = ("fd", "kid", "prdc", "swd")
 DEFAULT_IMAGE_METRICS = ("classes", "fd", "kid", "prdc")
 TOY_SAMPLES = 2500
-MS_SSIM_PAIRS = 2000
-MIN_CLASS_PAIRS = 100
 DEFAULT_IMAGE_SAMPLES = 2000
 
 GeneratorFn = Callable[[int], torch.Tensor | tuple[torch.Tensor, torch.Tensor | None]]
@@ -129,27 +125,6 @@ def _toy(points: torch.Tensor, dataset: Any, data: DataConfig) -> dict[str, Any]
     return toy_metrics(points, dataset.centres, std, weights=weights)
 
 
-def _distances(
-    names: tuple[str, ...],
-    reference: _Reference,
-    other: torch.Tensor,
-    other_features: torch.Tensor,
-) -> dict[str, Any]:
-    from ganbench.metrics.frechet import frechet_distance
-    from ganbench.metrics.kid import kernel_distance
-
-    out: dict[str, Any] = {}
-    if "fd" in names:
-        out["fd_oracle"] = frechet_distance(reference.features, other_features)
-    if "kid" in names:
-        out["kid_oracle"] = kernel_distance(reference.features, other_features, seed=reference.seed)
-    if "prdc" in names:
-        out["prdc_oracle"] = reference.prdc.score(other_features)
-    if "swd" in names and reference.real.shape[-1] >= 16:
-        out["swd"] = reference.swd.score(other)["mean"]
-    return out
-
-
 def evaluate(
     generator_fn: GeneratorFn,
     reference: DataConfig,
@@ -195,7 +170,7 @@ def evaluate(
             "seconds": time.perf_counter() - started,
         }
 
-    from ganbench.metrics.floor_cache import floor_key, read_floors, write_floors
+    from ganbench.metrics.floor_cache import floor_key, read_floors, write_floors, write_reference
     from ganbench.metrics.oracle import load_oracle
 
     oracle = oracle or load_oracle(data, seed=0, cache_dir=cache_dir)
@@ -205,29 +180,42 @@ def evaluate(
         DEFAULT_IMAGE_SAMPLES, DEFAULT_IMAGE_SAMPLES if fixed_set is None else len(fixed_set) // 2
     )
     say = progress or (lambda _: None)
-    say(f"real sample: {n} images")
-    real, real_labels, _ = _real_sample(data, n, seed + 1, dataset=fixed_set)
-    say(f"generating {n} images")
-    fake, fake_labels = _generated(generator_fn, n, tuple(real.shape[1:]))
-    say(f"scoring: {', '.join(names)}")
-    reference = _Reference(
-        names, data, oracle, inception, real, real_labels, seed,
-        *oracle.features_and_probabilities(real),
-    )  # fmt: skip
-    values = reference.score(fake, fake_labels)
-
     key = floor_key(data, n, seed, names, oracle, inception)
     floors = read_floors(key, cache_dir)
+    reference = (
+        None
+        if floors is None
+        else _stored_reference(key, names, data, oracle, inception, seed, cache_dir)
+    )
+    reference_cached = reference is not None
+    if reference is None:
+        say(f"real sample: {n} images")
+        real, real_labels, _ = _real_sample(data, n, seed + 1, dataset=fixed_set)
+        reference = RealReference.from_images(
+            names, data, oracle, inception, seed, real, real_labels
+        )
+    else:
+        say(f"real sample: {n} images, judged before (cached)")
+    shape = reference.shape
+    say(f"generating {n} images")
+    fake, fake_labels = _generated(generator_fn, n, tuple(shape[1:]))
+    say(f"scoring: {', '.join(names)}")
+    values = reference.score(fake, fake_labels)
+
+    say(
+        "floors: cached" if floors is not None else "floors: scoring a second real sample and noise"
+    )
     cached = floors is not None
-    say("floors: cached" if cached else "floors: scoring a second real sample and noise")
     if floors is None:
         second, second_labels, _ = _real_sample(data, n, seed + 1, 1, fixed_set)
-        noise = torch.rand(real.shape, generator=torch.Generator().manual_seed(seed)) * 2 - 1
+        noise = torch.rand(shape, generator=torch.Generator().manual_seed(seed)) * 2 - 1
         floors = {
-            "real_vs_real": _jsonable(reference.score(second, second_labels)),
-            "noise": _jsonable(reference.score(noise, None)),
+            "real_vs_real": jsonable(reference.score(second, second_labels)),
+            "noise": jsonable(reference.score(noise, None)),
         }
         write_floors(key, floors, cache_dir)
+    if not reference_cached:
+        write_reference(key, reference.state(), cache_dir)
     feature_network = {
         "name": oracle.name,
         "checksum": oracle.checksum,
@@ -235,146 +223,35 @@ def evaluate(
     }
     return {
         "samples": n,
-        "metrics": _jsonable(values),
+        "metrics": jsonable(values),
         "floors": floors,
         "floors_cached": cached,
+        "reference_cached": reference_cached,
         "feature_network": feature_network,
         "seconds": time.perf_counter() - started,
     }
 
 
-class _Reference:
-    """The real sample, judged once; scores any other sample of the same size against it."""
+def _stored_reference(
+    key: str | None,
+    names: tuple[str, ...],
+    data: DataConfig,
+    oracle: Any,
+    inception: Any,
+    seed: int,
+    cache_dir: Any,
+) -> RealReference | None:
+    """The real reference an earlier call with the same key kept, or None (absent, damaged or
+    incomplete: the real sample is then rendered and judged again)."""
+    from ganbench.metrics.floor_cache import read_reference
 
-    def __init__(
-        self,
-        names: tuple[str, ...],
-        data: DataConfig,
-        oracle: Any,
-        inception: Any,
-        real: torch.Tensor,
-        labels: torch.Tensor,
-        seed: int,
-        features: torch.Tensor,
-        probabilities: torch.Tensor,
-    ) -> None:
-        self.names, self.data, self.oracle, self.seed = names, data, oracle, seed
-        self.real, self.features = real, features
-        self.histogram = np.bincount(labels.numpy(), minlength=len(oracle.class_names)) / len(
-            labels
-        )
-        self.inception = inception if any(m in INCEPTION_METRICS for m in names) else None
-        self.inception_features = (
-            None if self.inception is None else self.inception.features(_rgb(real))
-        )
-
-    @cached_property
-    def prdc(self) -> Any:
-        """The real features' k-NN radii, computed once for every sample scored."""
-        from ganbench.metrics.prdc import PrdcReference
-
-        return PrdcReference(self.features)
-
-    @cached_property
-    def swd(self) -> Any:
-        """The real images' SWD descriptors, cut once for every sample scored."""
-        from ganbench.metrics.swd import SwdReference
-
-        return SwdReference(self.real, seed=self.seed)
-
-    def score(self, images: torch.Tensor, labels: torch.Tensor | None) -> dict[str, Any]:
-        """Every requested metric of ``images`` (with their intended labels, if any)."""
-        names, out = self.names, {}
-        features, probabilities = self.oracle.features_and_probabilities(images)
-        if "classes" in names:
-            from ganbench.metrics.classes import class_metrics
-
-            out["classes"] = _jsonable(class_metrics(probabilities, self.histogram))
-            if self.data.source == "stacked_digits" and len(self.histogram) == 1000:
-                from ganbench.metrics.classes import stacked_channel_breakdown
-
-                histogram = out["classes"]["histogram"]
-                out["classes"]["channels"] = stacked_channel_breakdown(histogram, self.histogram)
-            if labels is not None:
-                hits = probabilities.argmax(1) == labels.cpu()
-                out["conditional_accuracy"] = float(hits.float().mean())
-        if "validity" in names:
-            from ganbench.metrics.validity import shape_validity
-
-            judged = labels if labels is not None else probabilities.argmax(1)
-            out["validity"] = _jsonable(shape_validity(images, judged, self.data))
-        out.update(_distances(names, self, images, features))
-        if self.inception is not None:
-            out.update(self._inception_scores(images))
-        if "ms_ssim" in names:
-            from ganbench.metrics.msssim import ms_ssim_diversity
-
-            n = len(images)
-            pairs = min(MS_SSIM_PAIRS, n * (n - 1) // 2)
-            out["ms_ssim"] = ms_ssim_diversity(images, pairs=pairs, seed=self.seed)["ms_ssim"]
-            judged = labels.cpu() if labels is not None else probabilities.argmax(1)
-            out.update(self._ms_ssim_within_classes(images, judged))
-        return out
-
-    def _ms_ssim_within_classes(self, images: torch.Tensor, labels: torch.Tensor) -> dict:
-        """MS-SSIM among images of one class (the intended class, or the oracle's), averaged
-        over the classes with at least two images: the diversity that a mixture of classes
-        hides (a generator drawing one image per class scores high here, low overall).
-        The pairs are shared among the classes, so this costs about what the overall
-        MS-SSIM does (at least ``MIN_CLASS_PAIRS`` per class)."""
-        from ganbench.metrics.msssim import ms_ssim_diversity
-
-        counts = torch.bincount(labels, minlength=len(self.oracle.class_names))
-        present = int((counts >= 2).sum())
-        budget = max(MIN_CLASS_PAIRS, MS_SSIM_PAIRS // max(present, 1))
-        per_class: dict[str, float] = {}
-        for k, name in enumerate(self.oracle.class_names):
-            m = int(counts[k])
-            if m >= 2:
-                members = images[labels == k]
-                pairs = min(budget, m * (m - 1) // 2)
-                result = ms_ssim_diversity(members, pairs=pairs, seed=self.seed)
-                per_class[name] = result["ms_ssim"]
-        mean = float(np.mean(list(per_class.values()))) if per_class else float("nan")
-        return {"ms_ssim_within_class": mean, "ms_ssim_per_class": per_class}
-
-    def _inception_scores(self, images: torch.Tensor) -> dict[str, Any]:
-        """FD/KID in Inception pool space ("FD-inception": torchvision's network, so not the
-        TF-FID numbers of papers) and the Inception score with its classifier."""
-        from ganbench.metrics.classes import inception_score
-        from ganbench.metrics.frechet import frechet_distance
-        from ganbench.metrics.kid import kernel_distance
-
-        names, inception = self.names, self.inception
-        out: dict[str, Any] = {
-            "inception_network": {"name": inception.name, "checksum": inception.checksum}
-        }
-        features = inception.features(_rgb(images))
-        if "fd_inception" in names:
-            out["fd_inception"] = frechet_distance(self.inception_features, features)
-        if "kid_inception" in names:
-            out["kid_inception"] = kernel_distance(
-                self.inception_features, features, seed=self.seed
-            )
-        if "is_inception" in names:
-            out["is_inception"] = inception_score(inception.probabilities(_rgb(images)))[0]
-        return out
-
-
-def _rgb(images: torch.Tensor) -> torch.Tensor:
-    return images.expand(-1, 3, -1, -1) if images.shape[1] == 1 else images
-
-
-def _jsonable(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {str(k): _jsonable(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_jsonable(v) for v in value]
-    if isinstance(value, np.ndarray | torch.Tensor):
-        return _jsonable(value.tolist())
-    if isinstance(value, np.generic):
-        return value.item()
-    return value
+    state = read_reference(key, cache_dir)
+    if state is None:
+        return None
+    try:
+        return RealReference.from_state(names, data, oracle, inception, seed, state)
+    except (KeyError, ValueError, IndexError):
+        return None
 
 
 def flatten(result: dict[str, Any]) -> dict[str, float]:

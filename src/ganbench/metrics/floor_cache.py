@@ -5,6 +5,10 @@ networks, never on the generator, so evaluating again (every N steps during trai
 second run on the same data) reads them instead of rendering a second real sample and scoring
 it and the noise again. The key covers everything the numbers depend on; a damaged file is
 ignored and rewritten.
+
+Beside the floors, the real sample's own judgement is kept (``KEY.reference.safetensors``: its
+oracle features, labels, PRDC radii, SWD descriptors and Inception features; see
+:mod:`ganbench.metrics.reference`), so a later call renders no real image at all.
 """
 
 from __future__ import annotations
@@ -47,10 +51,9 @@ def floor_key(
     return f"{data.source}-{json_digest(blob, 24)}"
 
 
-def _path(key: str, cache_dir: Any) -> Path:
-    return (
-        cache.cache_root(None if cache_dir is None else str(cache_dir)) / "floors" / f"{key}.json"
-    )
+def _path(key: str, cache_dir: Any, suffix: str = ".json") -> Path:
+    root = cache.cache_root(None if cache_dir is None else str(cache_dir))
+    return root / "floors" / f"{key}{suffix}"
 
 
 def read_floors(key: str | None, cache_dir: Any = None) -> dict[str, Any] | None:
@@ -78,5 +81,38 @@ def write_floors(key: str | None, floors: dict[str, Any], cache_dir: Any = None)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         atomic_write_text(path, json.dumps({"key": key, "floors": floors}, indent=1))
+    except OSError:
+        pass
+
+
+REFERENCE_SUFFIX = ".reference.safetensors"
+
+
+def read_reference(key: str | None, cache_dir: Any = None) -> dict[str, Any] | None:
+    """The real reference's tensors kept for ``key``, or None when absent or unreadable."""
+    if key is None:
+        return None
+    from safetensors import SafetensorError
+    from safetensors.torch import load
+
+    try:
+        blob = _path(key, cache_dir, REFERENCE_SUFFIX).read_bytes()
+        return load(blob)
+    except (OSError, ValueError, SafetensorError):
+        return None
+
+
+def write_reference(key: str | None, tensors: dict[str, Any], cache_dir: Any = None) -> None:
+    """Store the real reference's tensors atomically; like the floors, best effort."""
+    if key is None:
+        return
+    from safetensors.torch import save
+
+    from ganbench.atomic import atomic_write_bytes
+
+    path = _path(key, cache_dir, REFERENCE_SUFFIX)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        atomic_write_bytes(path, save(tensors, metadata={"key": key}))
     except OSError:
         pass

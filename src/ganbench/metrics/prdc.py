@@ -144,17 +144,37 @@ class PrdcReference:
     sets (an evaluation's generated sample, its second real sample and its noise); the same
     numbers as :func:`prdc`."""
 
-    def __init__(self, real: ArrayLike | torch.Tensor, k_pr: int = 3, k_dc: int = 5) -> None:
+    def __init__(
+        self,
+        real: ArrayLike | torch.Tensor,
+        k_pr: int = 3,
+        k_dc: int = 5,
+        radii: dict[int, torch.Tensor] | None = None,
+    ) -> None:
+        """``radii``: the set's k-NN radii for ``k_pr`` and ``k_dc`` (float64, one per point),
+        as :attr:`radii` gave them for the same features earlier; computed when absent."""
         features = _features(real)
         self.centre = features.mean(0)
         self.real, self.k_pr, self.k_dc = features - self.centre, k_pr, k_dc
-        self._radii: dict[int, torch.Tensor] | None = None
+        if radii is not None:
+            wanted = {k_pr, k_dc}
+            if set(radii) != wanted or any(r.shape != (len(features),) for r in radii.values()):
+                raise ValueError(f"radii must hold one value per point for k in {sorted(wanted)}")
+            radii = {
+                k: r.to(device=self.real.device, dtype=torch.float64) for k, r in radii.items()
+            }
+        self._radii = radii
+
+    @property
+    def radii(self) -> dict[int, torch.Tensor]:
+        """Squared k-th nearest neighbour distance of every real point, for k_pr and k_dc."""
+        if self._radii is None:
+            self._radii = _knn_radii(self.real, (self.k_pr, self.k_dc))
+        return self._radii
 
     def score(self, fake: ArrayLike | torch.Tensor) -> dict[str, Any]:
         f = _features(fake, self.real.device)
         if f.shape[1] != self.real.shape[1]:
             raise ValueError(f"feature dimensions differ: {self.real.shape[1]} and {f.shape[1]}")
-        if self._radii is None:
-            self._radii = _knn_radii(self.real, (self.k_pr, self.k_dc))
-        out = _cross_pass(self.real, f - self.centre, self.k_pr, self.k_dc, self._radii)
+        out = _cross_pass(self.real, f - self.centre, self.k_pr, self.k_dc, self.radii)
         return {**out, "k_pr": self.k_pr, "k_dc": self.k_dc}

@@ -171,11 +171,34 @@ class SwdReference:
             raise ValueError(f"image sets must be non-empty (N, C, H, W), got {a.shape}")
         if a.shape[1] > _CV_CHANNELS:
             raise ValueError(f"SWD takes at most {_CV_CHANNELS} channels, got {a.shape[1]}")
-        self.images, self.sizes = a, pyramid_sizes(*a.shape[-2:])
+        self.images: np.ndarray | None = a
+        self.shape: tuple[int, ...] = tuple(a.shape)
+        self.sizes = pyramid_sizes(*a.shape[-2:])
         self.per_image = min(patches_per_image, max_descriptors)
         self.max_descriptors, self.seed = max_descriptors, seed
         self.dir_repeats, self.dirs_per_repeat = dir_repeats, dirs_per_repeat
-        self._descriptors: dict[int, list[np.ndarray]] = {}  # by descriptor count
+        self.descriptors: dict[int, list[np.ndarray]] = {}  # by descriptor count
+
+    @classmethod
+    def from_descriptors(
+        cls,
+        shape: tuple[int, ...],
+        descriptors: dict[int, list[np.ndarray]],
+        patches_per_image: int = 128,
+        max_descriptors: int = 2**15,
+        dir_repeats: int = 4,
+        dirs_per_repeat: int = 128,
+        seed: int = 0,
+    ) -> SwdReference:
+        """A reference rebuilt from the ``descriptors`` another one cut (kept on disk) for a set
+        of ``shape``, without its images: it scores sets whose descriptor count it holds."""
+        placeholder = np.zeros((1, *shape[1:]), dtype=np.float32)
+        reference = cls(
+            placeholder, patches_per_image, max_descriptors, dir_repeats, dirs_per_repeat, seed
+        )
+        reference.images, reference.shape = None, tuple(shape)
+        reference.descriptors = {count: list(levels) for count, levels in descriptors.items()}
+        return reference
 
     def _cut(self, images: np.ndarray, count: int, name: str) -> list[np.ndarray]:
         rng = np.random.default_rng(derive_seed(self.seed, "swd-sites", name))
@@ -184,18 +207,23 @@ class SwdReference:
         return _descriptors(images, sites, len(self.sizes))
 
     def score(self, images: torch.Tensor | np.ndarray) -> dict[str, Any]:
-        a, b = self.images, _array(images)
-        if b.ndim != 4 or b.shape[1:] != a.shape[1:]:
+        shape, b = self.shape, _array(images)
+        if b.ndim != 4 or b.shape[1:] != shape[1:]:
             raise ValueError(
-                f"image sets must be (N, C, H, W) with equal C, H, W, got {a.shape} and {b.shape}"
+                f"image sets must be (N, C, H, W) with equal C, H, W, got {shape} and {b.shape}"
             )
         if len(b) == 0:
             raise ValueError("image sets must not be empty")
         # equal descriptor counts for both sets, as sorted projections are compared pointwise
-        count = min(self.max_descriptors, self.per_image * len(a), self.per_image * len(b))
-        if count not in self._descriptors:
-            self._descriptors[count] = self._cut(a, count, "a")
-        first, second = self._descriptors[count], self._cut(b, count, "b")
+        count = min(self.max_descriptors, self.per_image * shape[0], self.per_image * len(b))
+        if count not in self.descriptors:
+            if self.images is None:
+                raise ValueError(
+                    f"this reference holds descriptors for {sorted(self.descriptors)} patches "
+                    f"only, not {count}: build it from the images"
+                )
+            self.descriptors[count] = self._cut(self.images, count, "a")
+        first, second = self.descriptors[count], self._cut(b, count, "b")
         directions = np.random.default_rng(derive_seed(self.seed, "swd-directions"))
         levels = {
             h: 1e3 * sliced_wasserstein(da, db, self.dir_repeats, self.dirs_per_repeat, directions)
