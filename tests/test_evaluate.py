@@ -184,6 +184,12 @@ def test_floors_are_cached_per_data_n_seed_and_metrics(oracle_cache, tmp_path):
     assert not other_n["floors_cached"]
     other_metrics = evaluate(perfect, SHAPES, ["fd"], n=100, oracle=oracle, cache_dir=cache)
     assert not other_metrics["floors_cached"]
+    # class shares change the real sample but not the oracle: not the same floors
+    shares = load_config("shapes-conv", ["data.image_size=32", "data.proportions=[4,1,1,1]"])
+    other_shares = evaluate(
+        perfect, shares.data, ["fd", "kid"], n=100, oracle=oracle, cache_dir=cache
+    )
+    assert not other_shares["floors_cached"] and not other_shares["reference_cached"]
     for path in (cache / "floors").glob("*.json"):
         path.write_text("{damaged")
     repaired = evaluate(perfect, SHAPES, ["fd", "kid"], n=100, oracle=oracle, cache_dir=cache)

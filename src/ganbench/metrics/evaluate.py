@@ -16,6 +16,7 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Callable
+from functools import cache
 from typing import Any
 
 import torch
@@ -174,10 +175,12 @@ def evaluate(
     from ganbench.metrics.oracle import load_oracle
 
     oracle = oracle or load_oracle(data, seed=0, cache_dir=cache_dir)
-    fixed_set = None if _is_synthetic(data) else _build_real(data, seed + 1)
+    # a fixed set (digits, folders) is loaded only when a real sample is drawn or n is unknown
+    fixed_set = cache(lambda: None if _is_synthetic(data) else _build_real(data, seed + 1))
     # two disjoint real samples are drawn: a small fixed set caps the default n at half its size
     n = n or min(
-        DEFAULT_IMAGE_SAMPLES, DEFAULT_IMAGE_SAMPLES if fixed_set is None else len(fixed_set) // 2
+        DEFAULT_IMAGE_SAMPLES,
+        DEFAULT_IMAGE_SAMPLES if fixed_set() is None else len(fixed_set()) // 2,
     )
     say = progress or (lambda _: None)
     key = floor_key(data, n, seed, names, oracle, inception)
@@ -190,7 +193,7 @@ def evaluate(
     reference_cached = reference is not None
     if reference is None:
         say(f"real sample: {n} images")
-        real, real_labels, _ = _real_sample(data, n, seed + 1, dataset=fixed_set)
+        real, real_labels, _ = _real_sample(data, n, seed + 1, dataset=fixed_set())
         reference = RealReference.from_images(
             names, data, oracle, inception, seed, real, real_labels
         )
@@ -207,7 +210,7 @@ def evaluate(
     )
     cached = floors is not None
     if floors is None:
-        second, second_labels, _ = _real_sample(data, n, seed + 1, 1, fixed_set)
+        second, second_labels, _ = _real_sample(data, n, seed + 1, 1, fixed_set())
         noise = torch.rand(shape, generator=torch.Generator().manual_seed(seed)) * 2 - 1
         floors = {
             "real_vs_real": jsonable(reference.score(second, second_labels)),
@@ -250,7 +253,7 @@ def _stored_reference(
         return None
     try:
         return RealReference.from_state(names, data, oracle, inception, seed, state)
-    except (KeyError, ValueError, IndexError):
+    except (KeyError, ValueError, IndexError, TypeError, RuntimeError):
         return None
 
 

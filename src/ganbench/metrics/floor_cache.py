@@ -22,7 +22,12 @@ from ganbench.data import cache
 from ganbench.digests import json_digest
 
 # Bump when a metric's definition or the floors' recipe changes.
-FLOORS_VERSION = 4
+FLOORS_VERSION = 5
+# What changes the real sample but not the oracle (whose content settings leave them out):
+# class shares, the split, random flips and crops of a fixed set's batches, and (fixed sets
+# only: a synthetic sample is rendered at n) the subset size.
+SAMPLE_SETTINGS = ("proportions", "split", "flip", "crop_margin")
+RENDERED_AT_N = ("shapes", "stacked_digits")
 
 
 def floor_key(
@@ -39,9 +44,13 @@ def floor_key(
     if not getattr(oracle, "checksum", "") or (inception is not None and not inception.checksum):
         return None
 
+    sample = {key: getattr(data, key) for key in SAMPLE_SETTINGS}
+    if data.source not in RENDERED_AT_N:
+        sample["size"] = data.size
     blob = {
         "version": FLOORS_VERSION,
         "data": content_settings(data),
+        "sample": sample,
         "n": n,
         "seed": seed,
         "metrics": sorted(set(metrics)),
@@ -65,7 +74,9 @@ def read_floors(key: str | None, cache_dir: Any = None) -> dict[str, Any] | None
         record = json.loads(path.read_text())
     except (OSError, ValueError):
         return None
-    floors = record.get("floors") if isinstance(record, dict) else None
+    if not isinstance(record, dict):
+        return None
+    floors = record.get("floors")
     if record.get("key") != key or not isinstance(floors, dict):
         return None
     return floors
@@ -114,5 +125,5 @@ def write_reference(key: str | None, tensors: dict[str, Any], cache_dir: Any = N
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         atomic_write_bytes(path, save(tensors, metadata={"key": key}))
-    except OSError:
+    except (OSError, ValueError, RuntimeError):
         pass

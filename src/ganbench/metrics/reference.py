@@ -125,10 +125,15 @@ class RealReference:
         reference._swd_descriptors = {
             count: [levels[i] for i in range(len(levels))] for count, levels in swd.items()
         }
-        if "prdc" in names and not radii:
-            raise ValueError("the stored reference has no PRDC radii")
-        if "swd" in names and shape[-1] >= 16 and not swd:
-            raise ValueError("the stored reference has no SWD descriptors")
+        width = getattr(oracle, "feature_dim", features.shape[1])
+        if features.ndim != 2 or features.shape[1] != width or labels.dtype != torch.int64:
+            raise ValueError("the stored features or labels do not fit the oracle")
+        if "prdc" in names:
+            reference.prdc  # noqa: B018  (checks the stored radii now, not while scoring)
+        if "swd" in names and shape[-1] >= 16:
+            swd_reference = reference.swd
+            if swd_reference.count_for(shape[0]) not in swd_reference.descriptors:
+                raise ValueError("the stored reference has no SWD descriptors for its size")
         return reference
 
     # -- the references of each metric ----------------------------------------------------

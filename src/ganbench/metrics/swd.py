@@ -206,6 +206,11 @@ class SwdReference:
         images = np.ascontiguousarray(images, dtype=np.float32)
         return _descriptors(images, sites, len(self.sizes))
 
+    def count_for(self, n: int) -> int:
+        """Descriptors per level for a second set of ``n`` images: equal counts for both sets,
+        as sorted projections are compared pointwise."""
+        return min(self.max_descriptors, self.per_image * self.shape[0], self.per_image * n)
+
     def score(self, images: torch.Tensor | np.ndarray) -> dict[str, Any]:
         shape, b = self.shape, _array(images)
         if b.ndim != 4 or b.shape[1:] != shape[1:]:
@@ -214,8 +219,7 @@ class SwdReference:
             )
         if len(b) == 0:
             raise ValueError("image sets must not be empty")
-        # equal descriptor counts for both sets, as sorted projections are compared pointwise
-        count = min(self.max_descriptors, self.per_image * shape[0], self.per_image * len(b))
+        count = self.count_for(len(b))
         if count not in self.descriptors:
             if self.images is None:
                 raise ValueError(
