@@ -109,6 +109,9 @@ class RealReference:
         labels, features = state["labels"], state["features"]
         if len(shape) != 4 or labels.shape != (shape[0],) or features.shape[0] != shape[0]:
             raise ValueError("the stored reference's shapes disagree")
+        width = getattr(oracle, "feature_dim", features.shape[1])
+        if features.ndim != 2 or features.shape[1] != width or labels.dtype != torch.int64:
+            raise ValueError("the stored features or labels do not fit the oracle")
         reference = cls(
             names, data, oracle, inception, seed, shape, labels, features,
             state.get("inception_features"),
@@ -125,9 +128,6 @@ class RealReference:
         reference._swd_descriptors = {
             count: [levels[i] for i in range(len(levels))] for count, levels in swd.items()
         }
-        width = getattr(oracle, "feature_dim", features.shape[1])
-        if features.ndim != 2 or features.shape[1] != width or labels.dtype != torch.int64:
-            raise ValueError("the stored features or labels do not fit the oracle")
         if "prdc" in names:
             reference.prdc  # noqa: B018  (checks the stored radii now, not while scoring)
         if "swd" in names and shape[-1] >= 16:
