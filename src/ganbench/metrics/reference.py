@@ -132,7 +132,8 @@ class RealReference:
             reference.prdc  # noqa: B018  (checks the stored radii now, not while scoring)
         if "swd" in names and shape[-1] >= 16:
             swd_reference = reference.swd
-            if swd_reference.count_for(shape[0]) not in swd_reference.descriptors:
+            levels = swd_reference.descriptors.get(swd_reference.count_for(shape[0]))
+            if levels is None or len(levels) != len(swd_reference.sizes):
                 raise ValueError("the stored reference has no SWD descriptors for its size")
         return reference
 
