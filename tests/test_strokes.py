@@ -179,3 +179,35 @@ def test_a_colour_per_image_paints_every_stroke_alike():
     for directions in _ink_directions("image"):  # one colour whatever the strokes' own outputs
         assert len(directions) > 40
         assert directions.std(0).max() < 0.01
+
+
+def _drawn_polylines(monkeypatch, shape_mode: str) -> torch.Tensor:
+    """The polylines (B, S, K, 2) a three-stroke generator hands its rasteriser, each centred
+    on its own mean."""
+    from ganbench.models import strokes
+
+    seen = []
+    splat = strokes._splat
+
+    def spy(points, *args):
+        seen.append(points.detach())
+        return splat(points, *args)
+
+    monkeypatch.setattr(strokes, "_splat", spy)
+    cfg = load_config(
+        None, ["model.arch=strokes", "model.strokes=3", f"model.stroke_shape={shape_mode}"]
+    )
+    G, _ = build_models(cfg)
+    z = torch.randn(4, cfg.model.latent_dim, generator=torch.Generator().manual_seed(2))
+    with torch.no_grad():
+        G(z, torch.arange(4))
+    (points,) = seen
+    return points - points.mean(2, keepdim=True)
+
+
+def test_a_polyline_per_image_is_drawn_by_every_stroke(monkeypatch):
+    own = _drawn_polylines(monkeypatch, "stroke")
+    assert (own[:, 1:] - own[:, :1]).abs().max() > 0.5  # each stroke its own shape
+    shared = _drawn_polylines(monkeypatch, "image")
+    assert torch.allclose(shared[:, 1:], shared[:, :1].expand_as(shared[:, 1:]), atol=1e-4)
+    assert (shared[1:] - shared[:1]).abs().max() > 0.1  # the shape still varies by image

@@ -93,6 +93,11 @@ class ModelConfig(_Section):
         description="arch=strokes: a colour per stroke, or one colour per image that every "
         "stroke takes (a spare stroke cannot hide in a colour of its own)",
     )
+    stroke_shape: Literal["stroke", "image"] = Field(
+        "stroke",
+        description="arch=strokes: a polyline per stroke, or one polyline per image that every "
+        "stroke draws at its own anchor (for data whose images repeat one primitive)",
+    )
     d_width: int = Field(32, ge=1)
     max_width: int = Field(512, ge=1)
     width_growth: Literal["double", "constant"] = "double"

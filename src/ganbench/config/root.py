@@ -53,6 +53,7 @@ LATER_DEFAULTS: dict[tuple[str | None, str], Any] = {
     ("model", "stroke_points"): 16,
     ("model", "stroke_presence"): "soft",
     ("model", "stroke_colour"): "stroke",
+    ("model", "stroke_shape"): "stroke",
     ("model", "blocks_per_stage"): 1,
 }
 

@@ -45,6 +45,7 @@ class StrokeGenerator(nn.Module):
         self.samples = math.ceil(SAMPLES * max(1, self.points - 1) / 15)
         self.hard_presence = cfg.stroke_presence == "hard"
         self.colour_per_image = cfg.stroke_colour == "image"
+        shape_per_image = cfg.stroke_shape == "image"
         mode = "embedding" if num_classes else "none"
         self.condition = LatentConditioner(mode, cfg.latent_dim, num_classes, cfg.embedding_dim)
         width = cfg.g_width * 8
@@ -66,6 +67,7 @@ class StrokeGenerator(nn.Module):
         self.head = nn.Linear(width, self.strokes * self.per_stroke)
         self.spread = nn.Linear(width, self.strokes * 2)
         self.image_colour = nn.Linear(width, channels) if self.colour_per_image else None
+        self.image_walk = nn.Linear(width, 2 * self.points) if shape_per_image else None
         self.register_buffer("background", torch.ones(channels))
 
     def forward(self, z: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
@@ -77,7 +79,8 @@ class StrokeGenerator(nn.Module):
             params = self.head(h).view(len(z), self.strokes, self.per_stroke)
             spread = MIN_SPREAD + F.softplus(self.spread(h)).view(len(z), self.strokes, 2)
             shared = None if self.image_colour is None else torch.tanh(self.image_colour(h))
-            return self._draw(params, spread, z, shared)
+            walk = None if self.image_walk is None else self.image_walk(h)
+            return self._draw(params, spread, z, shared, walk)
 
     def _draw(
         self,
@@ -85,6 +88,7 @@ class StrokeGenerator(nn.Module):
         spread: torch.Tensor,
         z: torch.Tensor,
         shared_colour: torch.Tensor | None = None,
+        shared_walk: torch.Tensor | None = None,
     ) -> torch.Tensor:
         batch, size = len(z), float(self.size)
         # Skip-z to the anchors: each stroke's position is a learned offset plus a learned,
@@ -95,7 +99,10 @@ class StrokeGenerator(nn.Module):
         # The polyline is a walk of bounded steps centred on its anchor: continuous, and never
         # longer than the rasteriser's samples cover without dots. (The first step only moves
         # the whole walk, which the centring undoes.)
-        steps = torch.tanh(params[..., 2 : 2 + 2 * self.points]) * (STEP * size)
+        raw_steps = params[..., 2 : 2 + 2 * self.points]
+        if shared_walk is not None:  # every stroke draws the image's polyline; its own go unused
+            raw_steps = shared_walk.unsqueeze(1).expand_as(raw_steps)
+        steps = torch.tanh(raw_steps) * (STEP * size)
         walk = steps.view(batch, self.strokes, self.points, 2).cumsum(2)
         points = anchor.unsqueeze(2) + walk - walk.mean(2, keepdim=True)
         colour_at = 2 + 2 * self.points
