@@ -181,9 +181,9 @@ def test_a_colour_per_image_paints_every_stroke_alike():
         assert directions.std(0).max() < 0.01
 
 
-def _drawn_polylines(monkeypatch, shape_mode: str) -> torch.Tensor:
+def _drawn_polylines(monkeypatch, shape_mode: str, start: str = "dot", still=False):
     """The polylines (B, S, K, 2) a three-stroke generator hands its rasteriser, each centred
-    on its own mean."""
+    on its own mean (``still``: the head's weights zeroed, so its biases alone draw)."""
     from ganbench.models import strokes
 
     seen = []
@@ -194,10 +194,14 @@ def _drawn_polylines(monkeypatch, shape_mode: str) -> torch.Tensor:
         return splat(points, *args)
 
     monkeypatch.setattr(strokes, "_splat", spy)
-    cfg = load_config(
-        None, ["model.arch=strokes", "model.strokes=3", f"model.stroke_shape={shape_mode}"]
-    )
+    overrides = ["model.arch=strokes", "model.strokes=3", f"model.stroke_shape={shape_mode}"]
+    cfg = load_config(None, [*overrides, f"model.stroke_start={start}"])
     G, _ = build_models(cfg)
+    if still:
+        with torch.no_grad():
+            G.head.weight.zero_()
+            if G.image_walk is not None:
+                G.image_walk.weight.zero_()
     z = torch.randn(4, cfg.model.latent_dim, generator=torch.Generator().manual_seed(2))
     with torch.no_grad():
         G(z, torch.arange(4))
@@ -211,3 +215,15 @@ def test_a_polyline_per_image_is_drawn_by_every_stroke(monkeypatch):
     shared = _drawn_polylines(monkeypatch, "image")
     assert torch.allclose(shared[:, 1:], shared[:, :1].expand_as(shared[:, 1:]), atol=1e-4)
     assert (shared[1:] - shared[:1]).abs().max() > 0.1  # the shape still varies by image
+
+
+@pytest.mark.parametrize("shape_mode", ["stroke", "image"])
+def test_strokes_can_start_as_closed_loops(monkeypatch, shape_mode):
+    from ganbench.models.strokes import LOOP_RADIUS
+
+    loops = _drawn_polylines(monkeypatch, shape_mode, "loop", still=True)
+    assert torch.allclose(loops[:, :, 0], loops[:, :, -1], atol=1e-3)  # closed
+    radius = loops.norm(dim=-1)  # each point's distance from the loop's centre
+    assert torch.allclose(radius, torch.full_like(radius, LOOP_RADIUS * 64), rtol=0.1)
+    dots = _drawn_polylines(monkeypatch, shape_mode, "dot", still=True)
+    assert dots.abs().max() < 1e-4  # the default starts every stroke at its anchor

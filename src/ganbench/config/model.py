@@ -98,6 +98,11 @@ class ModelConfig(_Section):
         description="arch=strokes: a polyline per stroke, or one polyline per image that every "
         "stroke draws at its own anchor (for data whose images repeat one primitive)",
     )
+    stroke_start: Literal["dot", "loop"] = Field(
+        "dot",
+        description="arch=strokes: each polyline starts as a near dot (its steps near 0) or as "
+        "a closed loop an eighth of the side across, which G opens where data has no loops",
+    )
     d_width: int = Field(32, ge=1)
     max_width: int = Field(512, ge=1)
     width_growth: Literal["double", "constant"] = "double"

@@ -54,6 +54,7 @@ LATER_DEFAULTS: dict[tuple[str | None, str], Any] = {
     ("model", "stroke_presence"): "soft",
     ("model", "stroke_colour"): "stroke",
     ("model", "stroke_shape"): "stroke",
+    ("model", "stroke_start"): "dot",
     ("model", "blocks_per_stage"): 1,
 }
 

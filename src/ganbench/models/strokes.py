@@ -32,6 +32,7 @@ SAMPLES = 128  # points splatted evenly along a stroke of 16 points
 SQRT_TWO_PI = math.sqrt(2 * math.pi)
 FAR = 30.0  # exp(-30) ~ 1e-13: no ink, and still a normal float
 INK_GAIN = 3.0  # coverage at a line's centre: 1 - exp(-3) ~ 0.95
+LOOP_RADIUS = 4 / 64  # stroke_start=loop: a closed loop of this radius, as a share of the side
 
 
 class StrokeGenerator(nn.Module):
@@ -46,6 +47,7 @@ class StrokeGenerator(nn.Module):
         self.hard_presence = cfg.stroke_presence == "hard"
         self.colour_per_image = cfg.stroke_colour == "image"
         shape_per_image = cfg.stroke_shape == "image"
+        self.start_as_loops = cfg.stroke_start == "loop"
         mode = "embedding" if num_classes else "none"
         self.condition = LatentConditioner(mode, cfg.latent_dim, num_classes, cfg.embedding_dim)
         width = cfg.g_width * 8
@@ -124,8 +126,23 @@ class StrokeGenerator(nn.Module):
     @torch.no_grad()
     def start_blank(self, background: torch.Tensor, zero_weights: bool = True) -> None:
         """Strokes are drawn over the data's background colour (there is no output layer to
-        zero: ``zero_weights`` does not apply)."""
+        zero: ``zero_weights`` does not apply); with ``stroke_start=loop`` each polyline's step
+        biases trace a closed loop."""
         self.background.copy_(background.to(self.background))
+        if self.start_as_loops:
+            loop = _loop_step_logits(self.points, self.size)  # (2 * points,)
+            self.head.bias.view(self.strokes, self.per_stroke)[:, 2 : 2 + 2 * self.points] = loop
+            if self.image_walk is not None:
+                self.image_walk.bias.copy_(loop)
+
+
+def _loop_step_logits(points: int, size: int) -> torch.Tensor:
+    """The step logits (before tanh) of a closed loop of ``points`` points, the last on the
+    first: (2 * points,) as x, y per step, the first step (unused) zero."""
+    angle = 2 * math.pi * torch.arange(points, dtype=torch.float64) / max(1, points - 1)
+    ring = torch.stack([angle.cos(), angle.sin()], 1) * (LOOP_RADIUS * size)
+    steps = torch.cat([torch.zeros(1, 2, dtype=ring.dtype), ring.diff(dim=0)])
+    return torch.atanh((steps / (STEP * size)).clamp(-0.99, 0.99)).float().flatten()
 
 
 def _splat(points: torch.Tensor, sigma: torch.Tensor, samples: int, size: int) -> torch.Tensor:
