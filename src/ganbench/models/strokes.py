@@ -138,7 +138,7 @@ class StrokeGenerator(nn.Module):
 
 def _loop_step_logits(points: int, size: int) -> torch.Tensor:
     """The step logits (before tanh) of a closed loop of ``points`` points, the last on the
-    first: (2 * points,) as x, y per step, the first step (unused) zero. With fewer than seven
+    first: (2 * points,) as x, y per step, the first step (unused) zero. With fewer than eight
     points a step would exceed the walk's bound, so it is capped and the loop stays open."""
     angle = 2 * math.pi * torch.arange(points, dtype=torch.float64) / max(1, points - 1)
     ring = torch.stack([angle.cos(), angle.sin()], 1) * (LOOP_RADIUS * size)
