@@ -65,12 +65,16 @@ def ms_ssim_diversity(
     scales: int | None = None,
     kernel: int | None = None,
     batch_size: int = 100,
+    among: torch.Tensor | None = None,
 ) -> dict[str, Any]:
     """Mean MS-SSIM over ``pairs`` random pairs of distinct images from (N, C, H, W) in [-1, 1].
 
-    ``scales`` and ``kernel`` default to :func:`msssim_settings`.
+    ``scales`` and ``kernel`` default to :func:`msssim_settings`. ``among`` (indices into
+    ``images``) draws the pairs from those images only, the same pairs as
+    ``images[among]`` would give, without copying them.
     """
-    if images.ndim != 4 or len(images) < 2:
+    count = len(images) if among is None else len(among)
+    if images.ndim != 4 or count < 2:
         raise ValueError(f"need (N, C, H, W) images with N >= 2, got {tuple(images.shape)}")
     if pairs < 1:
         raise ValueError(f"pairs must be positive, got {pairs}")
@@ -96,17 +100,22 @@ def ms_ssim_diversity(
     sigma = 1.5 * kernel / MAX_KERNEL
 
     gen = torch_generator(seed, "ms-ssim-pairs")
-    n = len(images)
-    first = torch.randint(0, n, (pairs,), generator=gen)
+    first = torch.randint(0, count, (pairs,), generator=gen)
     # a uniform offset in 1..n-1 makes the second index uniform over the other images
-    second = (first + torch.randint(1, n, (pairs,), generator=gen)) % n
-    x = ((images.detach().float() + 1) / 2).clamp(0, 1)
+    second = (first + torch.randint(1, count, (pairs,), generator=gen)) % count
+    if among is not None:
+        first, second = among[first], among[second]
+    images = images.detach()
     total = 0.0
-    for start in range(0, pairs, batch_size):
-        i = first[start : start + batch_size].to(x.device)
-        j = second[start : start + batch_size].to(x.device)
-        total += ms_ssim(x[i], x[j], betas, sigma).double().sum().item()
+    for start in range(0, pairs, batch_size):  # only the paired images are converted
+        i = first[start : start + batch_size].to(images.device)
+        j = second[start : start + batch_size].to(images.device)
+        total += ms_ssim(_unit(images[i]), _unit(images[j]), betas, sigma).double().sum().item()
     return {"ms_ssim": total / pairs, "pairs": pairs, "scales": scales, "kernel": kernel}
+
+
+def _unit(images: torch.Tensor) -> torch.Tensor:
+    return ((images.float() + 1) / 2).clamp(0, 1)
 
 
 def _taps(sigma: float) -> int:

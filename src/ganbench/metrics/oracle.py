@@ -76,6 +76,7 @@ DEFAULT_TRAINING: dict[str, OracleTraining] = {
 }
 
 STACKED_TEST_SIZE = 1000
+ORACLE_BATCH = 128  # images per forward pass: larger batches fall out of the CPU's caches
 FOLDER_HELD_OUT = 0.2
 # Settings that never change what an oracle is trained on: how a set is visited, its size
 # and shares (the oracle draws its own balanced sets) and the split (it uses both).
@@ -138,7 +139,9 @@ class Oracle:
 
     def _prepare(self, chunk: torch.Tensor) -> torch.Tensor:
         chunk = chunk.to(self.device)
-        return to_float(chunk) if chunk.dtype == torch.uint8 else chunk.float()
+        chunk = to_float(chunk) if chunk.dtype == torch.uint8 else chunk.float()
+        # channels-last batches of ORACLE_BATCH run the small convolutions 2-4x faster on CPU
+        return chunk.contiguous(memory_format=torch.channels_last)
 
     def _forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """Features and class probabilities of one prepared float batch."""
@@ -147,7 +150,7 @@ class Oracle:
 
     @torch.no_grad()
     def features_and_probabilities(
-        self, images: torch.Tensor, batch_size: int = 512
+        self, images: torch.Tensor, batch_size: int = ORACLE_BATCH
     ) -> tuple[torch.Tensor, torch.Tensor]:
         """Features (N, feature_dim) and class probabilities (N, K) from one pass."""
         images = self._check(images)
@@ -168,15 +171,15 @@ class Oracle:
     def _width(self, pick: int) -> int:
         return self.feature_dim if pick == 0 else len(self.class_names)
 
-    def features(self, images: torch.Tensor, batch_size: int = 512) -> torch.Tensor:
+    def features(self, images: torch.Tensor, batch_size: int = ORACLE_BATCH) -> torch.Tensor:
         """Penultimate-layer activations, (N, feature_dim)."""
         return self._map(images, batch_size, 0)
 
-    def probabilities(self, images: torch.Tensor, batch_size: int = 512) -> torch.Tensor:
+    def probabilities(self, images: torch.Tensor, batch_size: int = ORACLE_BATCH) -> torch.Tensor:
         """Class probabilities over ``class_names``, (N, K)."""
         return self._map(images, batch_size, 1)
 
-    def predict(self, images: torch.Tensor, batch_size: int = 512) -> torch.Tensor:
+    def predict(self, images: torch.Tensor, batch_size: int = ORACLE_BATCH) -> torch.Tensor:
         """The most probable class index of each image, (N,) int64."""
         return self.probabilities(images, batch_size).argmax(1)
 
@@ -223,14 +226,14 @@ class StackedDigitsOracle(Oracle):
         return features, joint
 
     @torch.no_grad()
-    def channel_probabilities(self, images: torch.Tensor, batch_size: int = 512) -> torch.Tensor:
+    def channel_probabilities(self, images: torch.Tensor, batch_size: int = ORACLE_BATCH) -> torch.Tensor:
         """Digit probabilities of the R, G and B channels, (N, 3, 10)."""
         images = self._check(images)
         self.net.eval()
         out = [self._per_channel(self._prepare(c))[1].cpu() for c in images.split(batch_size)]
         return torch.cat(out) if out else torch.empty(0, 3, 10)
 
-    def triple_labels(self, images: torch.Tensor, batch_size: int = 512) -> torch.Tensor:
+    def triple_labels(self, images: torch.Tensor, batch_size: int = ORACLE_BATCH) -> torch.Tensor:
         """The most probable triple as a mode index 100*r + 10*g + b in 0..999, (N,).
 
         This is the argmax of the product distribution, found per channel.
@@ -238,7 +241,7 @@ class StackedDigitsOracle(Oracle):
         digits = self.channel_probabilities(images, batch_size).argmax(2)
         return digits[:, 0] * 100 + digits[:, 1] * 10 + digits[:, 2]
 
-    def predict(self, images: torch.Tensor, batch_size: int = 512) -> torch.Tensor:
+    def predict(self, images: torch.Tensor, batch_size: int = ORACLE_BATCH) -> torch.Tensor:
         if not self._subset:
             return self.triple_labels(images, batch_size)
         return super().predict(images, batch_size)

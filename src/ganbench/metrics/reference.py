@@ -221,9 +221,9 @@ class RealReference:
         for k, name in enumerate(self.oracle.class_names):
             m = int(counts[k])
             if m >= 2:
-                members = images[labels == k]
+                members = torch.nonzero(labels == k).flatten()
                 pairs = min(budget, m * (m - 1) // 2)
-                result = ms_ssim_diversity(members, pairs=pairs, seed=self.seed)
+                result = ms_ssim_diversity(images, pairs=pairs, seed=self.seed, among=members)
                 per_class[name] = result["ms_ssim"]
         mean = float(np.mean(list(per_class.values()))) if per_class else float("nan")
         return {"ms_ssim_within_class": mean, "ms_ssim_per_class": per_class}
