@@ -80,3 +80,14 @@ def test_overrides_that_do_not_fit_the_images_are_refused():
             ms_ssim_diversity(x, pairs=4, scales=scales, kernel=kernel)
     double = ms_ssim(x[:2].double().add(1).div(2), x[2:].double().add(1).div(2), (1.0,), 1.0)
     assert double.dtype == torch.float64 and double.shape == (2,)
+
+
+def test_pairs_among_a_subset_equal_the_subset_copied():
+    images = torch.rand(40, 3, 32, 32) * 2 - 1
+    among = torch.tensor([3, 7, 8, 20, 21, 33, 39])
+    kept = ms_ssim_diversity(images, pairs=15, seed=2, among=among)
+    copied = ms_ssim_diversity(images[among], pairs=15, seed=2)
+    assert kept == copied
+    assert kept != ms_ssim_diversity(images, pairs=15, seed=2)
+    with pytest.raises(ValueError, match="N >= 2"):
+        ms_ssim_diversity(images, among=torch.tensor([5]))

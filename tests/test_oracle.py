@@ -70,6 +70,9 @@ def test_features_and_probabilities_have_the_promised_shapes_and_are_determinist
     assert torch.equal(features, shapes_oracle.features(floats))
     assert torch.allclose(features, shapes_oracle.features(images), atol=1e-6)  # uint8 input
     assert torch.allclose(features, shapes_oracle.features(floats, batch_size=7), atol=1e-5)
+    with torch.no_grad():  # channels-last batches: the network's own answer on plain tensors
+        plain, _ = shapes_oracle.net.forward_both(floats.contiguous())
+    assert torch.allclose(features, plain, atol=1e-5)
     probs = shapes_oracle.probabilities(floats)
     assert probs.shape == (40, len(SHAPES.class_names))
     assert torch.allclose(probs.sum(1), torch.ones(40), atol=1e-5)

@@ -226,7 +226,9 @@ class StackedDigitsOracle(Oracle):
         return features, joint
 
     @torch.no_grad()
-    def channel_probabilities(self, images: torch.Tensor, batch_size: int = ORACLE_BATCH) -> torch.Tensor:
+    def channel_probabilities(
+        self, images: torch.Tensor, batch_size: int = ORACLE_BATCH
+    ) -> torch.Tensor:
         """Digit probabilities of the R, G and B channels, (N, 3, 10)."""
         images = self._check(images)
         self.net.eval()
