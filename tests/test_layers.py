@@ -19,6 +19,7 @@ from ganbench.models.layers import (
     PixelNorm,
     SelfAttention,
     pack,
+    pack_by_class,
 )
 
 # -- minibatch standard deviation -------------------------------------------------------
@@ -256,6 +257,15 @@ def test_pack_groups_consecutive_samples_along_channels():
     v = torch.arange(8.0).view(4, 2)
     torch.testing.assert_close(pack(v, 2), torch.tensor([[0.0, 1, 2, 3], [4, 5, 6, 7]]))
     assert pack(x, 1) is x
+
+
+def test_pack_by_class_packs_each_class_apart_and_fills_short_packs():
+    x = torch.arange(6.0).view(6, 1, 1, 1)
+    labels = torch.tensor([0, 1, 0, 1, 2, 0])
+    packed, pack_labels = pack_by_class(x, labels, 2)
+    assert packed.flatten(1).tolist() == [[0, 2], [5, 0], [1, 3], [4, 4]]
+    assert pack_labels.tolist() == [0, 0, 1, 2]
+    assert pack_by_class(x, labels, 1)[0] is x
 
 
 def test_pack_refuses_indivisible_batches():

@@ -79,6 +79,20 @@ def test_packed_discriminator_judges_m_samples_jointly(tiny):
     assert torch.equal(a[[0, 2, 3]], b[[0, 2, 3]]) and not torch.equal(a[1], b[1])
 
 
+def test_conditional_packs_hold_one_class_each(tiny):
+    cfg = load_config("shapes-conv", [*tiny, "model.pack=2"])
+    _, discriminator = build_models(cfg)
+    discriminator.eval()
+    images = torch.randn(12, 3, 32, 32)
+    labels = torch.tensor([0, 1, 2, 3, 0, 1, 2, 3, 0, 1, 0, 1])  # classes 2 and 3 twice
+    logits = discriminator(images, labels)
+    assert logits.shape == (6,)  # classes 0 and 1: two packs each, 2 and 3: one each
+    changed = images.clone()
+    changed[3] += 1.0  # a class-3 image: only class 3's pack (the last) moves
+    moved = discriminator(changed, labels) != logits
+    assert moved.tolist() == [False] * 5 + [True]
+
+
 def test_linear_lr_decay():
     assert lr_factor(50, "linear", 100, 200) == 1.0
     assert lr_factor(150, "linear", 100, 200) == pytest.approx(0.5)
@@ -92,7 +106,7 @@ def test_linear_lr_decay():
         (["objective.loss=wgan_clip", "model.spectral_norm=d"], "undoes the spectral"),
         (["objective.loss=hinge", "objective.real_label=0.9"], "cross-entropy"),
         (["model.pack=3"], "must divide"),
-        (["model.pack=2"], "conditional"),
+        (["model.arch=mlp", "model.pack=2"], "packs each class apart"),
         (["objective.image_pool=50"], "labels"),
         (["model.latent_distribution=uniform", "sampling.truncation=0.5"], "gaussian"),
         (["model.self_attention=5"], "allowed: 4, 8, 16"),

@@ -50,10 +50,11 @@ def conflicts(cfg: Config) -> list[str]:
                 f"model.pack={m.pack} must divide schedule.batch_size={s.batch_size}: "
                 "D judges packs of that many samples"
             )
-        if cfg.conditional:
+        if cfg.conditional and m.arch not in ("dcgan", "strokes"):
             problems.append(
-                "model.pack>1 mixes classes in one pack, which a conditional D cannot judge; "
-                "set model.conditioning=none or pack=1"
+                f"model.pack>1 with classes packs each class apart in the dcgan D only; "
+                f"model.arch={m.arch} would mix classes in one pack: set "
+                "model.conditioning=none or pack=1"
             )
     if o.image_pool and cfg.conditional:
         problems.append(

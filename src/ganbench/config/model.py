@@ -147,7 +147,9 @@ class ModelConfig(_Section):
     minibatch_discrimination: int = Field(
         0, ge=0, description="kernels of Salimans et al.'s minibatch discrimination (0: off)"
     )
-    pack: int = Field(1, ge=1, description="PacGAN: D judges this many samples jointly")
+    pack: int = Field(
+        1, ge=1, description="PacGAN: D judges this many samples jointly (one class a pack)"
+    )
     self_attention: int | None = Field(
         None, description="resolution of a SAGAN self-attention block in G and D (dcgan)"
     )

@@ -39,6 +39,7 @@ from ganbench.models.layers import (
     PixelNorm,
     SelfAttention,
     pack,
+    pack_by_class,
 )
 
 MINIBATCH_KERNEL_DIM = 16
@@ -169,6 +170,7 @@ class DCGANDiscriminator(nn.Module):
         super().__init__()
         self.pack = cfg.pack
         mode = cfg.d_condition if num_classes else "none"
+        self.conditional = mode != "none"
         feature_modes = ("projection", *AUXILIARY_MODES)  # the class meets D's features
         self.condition = ImageConditioner(
             "none" if mode in feature_modes else mode, channels * cfg.pack, image_size, num_classes
@@ -228,8 +230,13 @@ class DCGANDiscriminator(nn.Module):
         return [nn.Dropout(cfg.d_dropout)] if cfg.d_dropout > 0 else []
 
     def forward(self, images: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
-        """Logits, shape (B,), or (B/m,) for packs of m."""
-        if self.pack > 1:
+        """Logits, shape (B,), or one per pack of m (B/m unconditional; per class when
+        conditional, see :func:`pack_by_class`)."""
+        if self.pack > 1 and self.conditional:
+            if labels is None:
+                raise ValueError("this discriminator is conditional: pass class labels")
+            images, labels = pack_by_class(images, labels, self.pack)
+        elif self.pack > 1:
             images = pack(images, self.pack)
         h = self.net(self.condition(images, labels), labels)
         if self.auxiliary is not None:

@@ -252,3 +252,28 @@ def pack(x: torch.Tensor, m: int) -> torch.Tensor:
     if m == 1:
         return x
     return x.reshape(batch // m, m * x.shape[1], *x.shape[2:])
+
+
+def pack_by_class(
+    x: torch.Tensor, labels: torch.Tensor, m: int
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """PacGAN packing for a conditional D: m samples of one class become one, labelled with it.
+
+    Each class's samples are packed in batch order; a class whose count is not a multiple of
+    m fills its last pack with its own first samples again, so any batch packs (a shuffled
+    set gives uneven classes). Returns the packs and their labels.
+    """
+    if m < 1:
+        raise ValueError(f"pack size must be at least 1, got {m}")
+    if m == 1:
+        return x, labels
+    groups = []
+    for label in torch.unique(labels):
+        members = torch.nonzero(labels == label).flatten()
+        short = -len(members) % m
+        if short:
+            members = torch.cat([members, members.repeat(short // len(members) + 1)[:short]])
+        groups.append(members.view(-1, m))
+    index = torch.cat(groups)  # (packs, m)
+    packed = x[index.flatten()].reshape(len(index), m * x.shape[1], *x.shape[2:])
+    return packed, labels[index[:, 0]]
