@@ -227,3 +227,25 @@ def test_strokes_can_start_as_closed_loops(monkeypatch, shape_mode):
     assert torch.allclose(radius, torch.full_like(radius, LOOP_RADIUS * 64), rtol=0.1)
     dots = _drawn_polylines(monkeypatch, shape_mode, "dot", still=True)
     assert dots.abs().max() < 1e-4  # the default starts every stroke at its anchor
+
+
+@pytest.mark.parametrize("anchor_z", ["shared", "own"])
+def test_the_anchors_coordinates_of_z_can_be_kept_from_the_mlp(anchor_z):
+    overrides = ["model.g_width=8", "model.latent_dim=16", f"model.stroke_anchor_z={anchor_z}"]
+    cfg = load_config(None, overrides)
+    G, _ = build_models(cfg)
+    G.eval()
+    z = torch.randn(4, 16, generator=torch.Generator().manual_seed(0))
+    moved = z.clone()
+    moved[:, : 2 * cfg.model.strokes] += 1.0  # only the anchors' coordinates
+    labels = torch.arange(4)
+    with torch.no_grad():
+        hidden = [G.body(G.condition(G.seen_latent(x), labels)) for x in (z, moved)]
+        images = [G(x, labels) for x in (z, moved)]
+    assert torch.equal(hidden[0], hidden[1]) == (anchor_z == "own")
+    assert not torch.equal(images[0], images[1])  # the anchors move either way
+
+
+def test_own_anchor_coordinates_leave_some_of_z_for_the_shapes():
+    with pytest.raises(ConfigError, match=r"stroke_anchor_z=own keeps 10 of z's"):
+        load_config(None, ["model.latent_dim=10", "model.stroke_anchor_z=own"])

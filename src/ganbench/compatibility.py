@@ -142,6 +142,12 @@ def conflicts(cfg: Config) -> list[str]:
                 f"strokes model reads two of z's coordinates per stroke; raise it to "
                 f"{2 * m.strokes} or more, or lower model.strokes"
             )
+        elif m.stroke_anchor_z == "own" and m.latent_dim <= 2 * m.strokes:
+            problems.append(
+                f"model.stroke_anchor_z=own keeps {2 * m.strokes} of z's coordinates for the "
+                f"anchors, which leaves nothing of model.latent_dim={m.latent_dim} for the "
+                f"strokes' shapes; raise it above {2 * m.strokes}"
+            )
         if m.g_norm == "batch" and s.batch_size < 2:
             problems.append(
                 "model.arch=strokes with g_norm=batch normalises G's dense layers over the "

@@ -103,6 +103,11 @@ class ModelConfig(_Section):
         description="arch=strokes: each polyline starts as a near dot (its steps near 0) or as "
         "a closed loop an eighth of the side across, which G opens where data has no loops",
     )
+    stroke_anchor_z: Literal["shared", "own"] = Field(
+        "shared",
+        description="arch=strokes: the z coordinates that move the anchors also feed the MLP "
+        "(shared), or move the anchors only (own: the MLP cannot undo where they put strokes)",
+    )
     d_width: int = Field(32, ge=1)
     max_width: int = Field(512, ge=1)
     width_growth: Literal["double", "constant"] = "double"

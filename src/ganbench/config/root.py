@@ -55,6 +55,7 @@ LATER_DEFAULTS: dict[tuple[str | None, str], Any] = {
     ("model", "stroke_colour"): "stroke",
     ("model", "stroke_shape"): "stroke",
     ("model", "stroke_start"): "dot",
+    ("model", "stroke_anchor_z"): "shared",
     ("model", "blocks_per_stage"): 1,
 }
 

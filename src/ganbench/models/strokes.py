@@ -48,6 +48,7 @@ class StrokeGenerator(nn.Module):
         self.colour_per_image = cfg.stroke_colour == "image"
         shape_per_image = cfg.stroke_shape == "image"
         self.start_as_loops = cfg.stroke_start == "loop"
+        self.anchor_z_own = cfg.stroke_anchor_z == "own"
         mode = "embedding" if num_classes else "none"
         self.condition = LatentConditioner(mode, cfg.latent_dim, num_classes, cfg.embedding_dim)
         width = cfg.g_width * 8
@@ -73,7 +74,7 @@ class StrokeGenerator(nn.Module):
         self.register_buffer("background", torch.ones(channels))
 
     def forward(self, z: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
-        h = self.body(self.condition(z, labels))
+        h = self.body(self.condition(self.seen_latent(z), labels))
         # The strokes' geometry in float32 even under bf16 autocast: bf16 holds a position on
         # a 64-px page only to a quarter pixel, as coarse as the line width itself.
         with torch.autocast(z.device.type, enabled=False):
@@ -83,6 +84,15 @@ class StrokeGenerator(nn.Module):
             shared = None if self.image_colour is None else torch.tanh(self.image_colour(h))
             walk = None if self.image_walk is None else self.image_walk(h)
             return self._draw(params, spread, z, shared, walk)
+
+    def seen_latent(self, z: torch.Tensor) -> torch.Tensor:
+        """z as the MLP sees it: whole, or with the anchors' coordinates zeroed
+        (``stroke_anchor_z=own``), so that the MLP cannot learn to cancel where they move
+        the strokes."""
+        if not self.anchor_z_own:
+            return z
+        kept = 2 * self.strokes
+        return torch.cat([torch.zeros_like(z[:, :kept]), z[:, kept:]], 1)
 
     def _draw(
         self,
