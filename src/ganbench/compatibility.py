@@ -52,7 +52,7 @@ def conflicts(cfg: Config) -> list[str]:
             )
         if cfg.conditional and m.arch not in ("dcgan", "strokes"):
             problems.append(
-                f"model.pack>1 with classes packs each class apart in the dcgan D only; "
+                "model.pack>1 with classes packs each class apart in the dcgan D only; "
                 f"model.arch={m.arch} would mix classes in one pack: set "
                 "model.conditioning=none or pack=1"
             )
