@@ -75,6 +75,14 @@ def test_minibatch_std_vectors_and_several_features():
         MinibatchStdDev(features=4)(torch.randn(4, 6))
 
 
+def test_minibatch_std_map_keeps_the_positions():
+    x = torch.randn(8, 4, 3, 3)
+    out = MinibatchStdDev(group_size=4, features=2, spatial=True)(x)[:, 4:]
+    groups = x.view(4, 2, 2, 2, 3, 3)  # (G, M, features, C / features, H, W)
+    expected = (groups.var(dim=0, unbiased=False) + 1e-8).sqrt().mean(dim=2)  # (M, 2, H, W)
+    torch.testing.assert_close(out, expected.repeat(4, 1, 1, 1))
+
+
 def test_minibatch_std_passes_gradients():
     x = torch.randn(4, 3, 4, 4, requires_grad=True)
     MinibatchStdDev()(x)[:, 3].sum().backward()

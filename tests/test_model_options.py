@@ -206,6 +206,27 @@ def test_class_stddev_needs_a_conditional_model():
         )  # fmt: skip
 
 
+def test_class_stddev_map_shows_where_a_class_varies():
+    from ganbench.models.conditioning import ClassStdDev
+
+    labels = torch.tensor([0, 1, 0, 1, 0, 1])
+    x = torch.zeros(6, 2, 3, 3)
+    x[:, :, 0, 0] = torch.randn(6, 2) * 4  # every sample varies in one corner only
+    flat = ClassStdDev()(x, labels)[:, -1]
+    mapped = ClassStdDev(spatial=True)(x, labels)[:, -1]
+    assert torch.allclose(flat.mean((1, 2)), mapped.mean((1, 2)), atol=1e-5)  # same total
+    assert torch.all(flat == flat[:, :1, :1])  # one number across the map
+    assert torch.all(mapped[:, 0, 0] > 1) and mapped[:, 1:, 1:].max() < 1e-3
+    group = x[labels == 0]
+    expected = ((group - group.mean(0)).square().mean(0) + 1e-8).sqrt().mean(0)
+    assert torch.allclose(mapped[0], expected, atol=1e-6)
+    with pytest.raises(ConfigError, match="minibatch_std_map"):
+        load_config(None, ["model.minibatch_std=false", "model.minibatch_std_map=true"])
+    cfg = load_config(None, ["model.g_width=8", "model.d_width=8", "model.minibatch_std_map=true"])
+    _, D = build_models(cfg)
+    assert any(getattr(layer, "spatial", False) for layer in D.modules())
+
+
 def test_points_are_never_clamped():
     class FarPoints(nn.Module):
         def __init__(self):

@@ -229,21 +229,24 @@ def test_strokes_can_start_as_closed_loops(monkeypatch, shape_mode):
     assert dots.abs().max() < 1e-4  # the default starts every stroke at its anchor
 
 
-@pytest.mark.parametrize("anchor_z", ["shared", "own"])
-def test_the_anchors_coordinates_of_z_can_be_kept_from_the_mlp(anchor_z):
+@pytest.mark.parametrize(
+    ("anchor_z", "hidden_axes"), [("shared", ()), ("own", (0, 1)), ("own_y", (1,))]
+)
+def test_the_anchors_coordinates_of_z_can_be_kept_from_the_mlp(anchor_z, hidden_axes):
     overrides = ["model.g_width=8", "model.latent_dim=16", f"model.stroke_anchor_z={anchor_z}"]
     cfg = load_config(None, overrides)
     G, _ = build_models(cfg)
     G.eval()
     z = torch.randn(4, 16, generator=torch.Generator().manual_seed(0))
-    moved = z.clone()
-    moved[:, : 2 * cfg.model.strokes] += 1.0  # only the anchors' coordinates
     labels = torch.arange(4)
-    with torch.no_grad():
-        hidden = [G.body(G.condition(G.seen_latent(x), labels)) for x in (z, moved)]
-        images = [G(x, labels) for x in (z, moved)]
-    assert torch.equal(hidden[0], hidden[1]) == (anchor_z == "own")
-    assert not torch.equal(images[0], images[1])  # the anchors move either way
+    for axis in (0, 1):  # x, then y
+        moved = z.clone()
+        moved[:, axis : 2 * cfg.model.strokes : 2] += 1.0  # only that axis of the anchors
+        with torch.no_grad():
+            hidden = [G.body(G.condition(G.seen_latent(x), labels)) for x in (z, moved)]
+            images = [G(x, labels) for x in (z, moved)]
+        assert torch.equal(hidden[0], hidden[1]) == (axis in hidden_axes)
+        assert not torch.equal(images[0], images[1])  # the anchors move either way
 
 
 def test_own_anchor_coordinates_leave_some_of_z_for_the_shapes():

@@ -111,6 +111,13 @@ def conflicts(cfg: Config) -> list[str]:
             "model.minibatch_std=true, a conditional model and the dcgan architecture (or "
             "strokes, whose D is the dcgan one)"
         )
+    if m.minibatch_std_map and not (
+        m.minibatch_std and m.arch in ("dcgan", "strokes") and cfg.data.kind == "image"
+    ):
+        problems.append(
+            "model.minibatch_std_map keeps the map of D's stddev channel: it needs "
+            "model.minibatch_std=true and the dcgan architecture (or strokes)"
+        )
     final_norm_images = m.arch in ("dcgan", "dense_conv") and cfg.data.kind == "image"
     if m.g_output != "tanh" and m.g_final_norm and final_norm_images:
         problems.append(

@@ -103,10 +103,11 @@ class ModelConfig(_Section):
         description="arch=strokes: each polyline starts as a near dot (its steps near 0) or as "
         "a closed loop an eighth of the side across, which G opens where data has no loops",
     )
-    stroke_anchor_z: Literal["shared", "own"] = Field(
+    stroke_anchor_z: Literal["shared", "own", "own_y"] = Field(
         "shared",
         description="arch=strokes: the z coordinates that move the anchors also feed the MLP "
-        "(shared), or move the anchors only (own: the MLP cannot undo where they put strokes)",
+        "(shared), or move the anchors only (own: the MLP cannot undo where they put strokes; "
+        "own_y: only the vertical ones, the MLP still sees and coordinates the horizontal)",
     )
     d_width: int = Field(32, ge=1)
     max_width: int = Field(512, ge=1)
@@ -148,6 +149,11 @@ class ModelConfig(_Section):
         "mixed",
         description="minibatch stddev over groups of 4 mixed samples (PGGAN), or over the "
         "samples of each class (conditional dcgan or strokes: sees one-image-per-class collapse)",
+    )
+    minibatch_std_map: bool = Field(
+        False,
+        description="the stddev channel keeps its map over D's last positions (where samples "
+        "vary) instead of one number (how much)",
     )
     minibatch_discrimination: int = Field(
         0, ge=0, description="kernels of Salimans et al.'s minibatch discrimination (0: off)"

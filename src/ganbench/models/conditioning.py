@@ -111,13 +111,19 @@ class ClassStdDev(nn.Module):
     label). Over a batch that mixes classes the plain stddev sees the spread between classes
     and stays blind to a generator that draws one image per class; here each sample gets the
     mean feature deviation of the samples of its own class in the batch (0 when it is alone),
-    appended as one constant channel: (B, C, H, W) -> (B, C + 1, H, W)."""
+    appended as one constant channel: (B, C, H, W) -> (B, C + 1, H, W). With ``spatial``
+    the channel keeps the deviation's map over positions (averaged over features only), so D
+    sees where a class varies, not only how much: a layout repeated across a class's samples
+    leaves its places still."""
 
     takes_labels = True
 
-    def __init__(self, eps: float = 1e-8):
+    def __init__(self, eps: float = 1e-8, spatial: bool = False):
         super().__init__()
-        self.eps = eps
+        self.eps, self.spatial = eps, spatial
+
+    def extra_repr(self) -> str:
+        return f"spatial={self.spatial}"
 
     def forward(self, x: torch.Tensor, labels: torch.Tensor | None) -> torch.Tensor:
         if labels is None:
@@ -130,13 +136,14 @@ class ClassStdDev(nn.Module):
             if len(members) < 2:
                 continue
             group = features[members]
-            spread = ((group - group.mean(0)).square().mean(0) + self.eps).sqrt().mean()
+            spread = ((group - group.mean(0)).square().mean(0) + self.eps).sqrt()  # (C, H, W)
+            spread = spread.mean(0) if self.spatial else spread.mean().expand(height, width)
             indices.append(members)
-            values.append(spread.expand(len(members)))
-        per_sample = features.new_zeros(batch)
+            values.append(spread.expand(len(members), height, width))
+        per_sample = features.new_zeros(batch, height, width)
         if indices:
             per_sample = per_sample.index_copy(0, torch.cat(indices), torch.cat(values))
-        channel = per_sample.view(batch, 1, 1, 1).expand(batch, 1, height, width)
+        channel = per_sample.unsqueeze(1)
         return torch.cat([x, channel.to(x.dtype)], dim=1)
 
 

@@ -197,7 +197,8 @@ class DCGANDiscriminator(nn.Module):
             in_ch = width
         if cfg.minibatch_std:
             by_class = cfg.minibatch_std_groups == "class" and num_classes > 0
-            layers.append(ClassStdDev() if by_class else MinibatchStdDev())
+            stddev = ClassStdDev if by_class else MinibatchStdDev
+            layers.append(stddev(spatial=cfg.minibatch_std_map))
             in_ch += 1
         start = start_resolution(image_size)
         head: list[nn.Module]

@@ -38,9 +38,13 @@ class MinibatchStdDev(nn.Module):
     extra columns. As in PGGAN's code, sample ``b`` belongs to group ``b mod (B / G)``; when
     ``group_size`` does not divide B the largest divisor of B below it is used (B = 1 gives a
     spread of 0). The deviation is the population one, sqrt(mean((x - mean)^2) + 1e-8).
+    With ``spatial`` the deviation is averaged over features only, keeping its map over
+    positions (StyleGAN's layer averages over positions too; this sees where samples vary).
     """
 
-    def __init__(self, group_size: int = 4, features: int = 1, eps: float = 1e-8):
+    def __init__(
+        self, group_size: int = 4, features: int = 1, eps: float = 1e-8, spatial: bool = False
+    ):
         super().__init__()
         if group_size < 1 or features < 1:
             raise ValueError(
@@ -48,9 +52,10 @@ class MinibatchStdDev(nn.Module):
                 f"got {group_size} and {features}"
             )
         self.group_size, self.features, self.eps = group_size, features, eps
+        self.spatial = spatial
 
     def extra_repr(self) -> str:
-        return f"group_size={self.group_size}, features={self.features}"
+        return f"group_size={self.group_size}, features={self.features}, spatial={self.spatial}"
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         if x.dim() == 2:
@@ -71,8 +76,11 @@ class MinibatchStdDev(nn.Module):
         # float32 so that eps = 1e-8 survives half-precision autocast.
         y = x.float().reshape(groups, rest, n, channels // n, height, width)
         y = (y - y.mean(dim=0)).square().mean(dim=0)
-        y = (y + self.eps).sqrt().mean(dim=(2, 3, 4))  # (rest, n)
-        y = y.reshape(rest, n, 1, 1).repeat(groups, 1, height, width)
+        y = (y + self.eps).sqrt()  # (rest, n, C / n, H, W)
+        if self.spatial:
+            y = y.mean(dim=2).repeat(groups, 1, 1, 1)
+        else:
+            y = y.mean(dim=(2, 3, 4)).reshape(rest, n, 1, 1).repeat(groups, 1, height, width)
         return y.to(x.dtype)
 
 

@@ -48,7 +48,7 @@ class StrokeGenerator(nn.Module):
         self.colour_per_image = cfg.stroke_colour == "image"
         shape_per_image = cfg.stroke_shape == "image"
         self.start_as_loops = cfg.stroke_start == "loop"
-        self.anchor_z_own = cfg.stroke_anchor_z == "own"
+        self.anchor_z_hidden = {"shared": 0, "own": 2, "own_y": 1}[cfg.stroke_anchor_z]
         mode = "embedding" if num_classes else "none"
         self.condition = LatentConditioner(mode, cfg.latent_dim, num_classes, cfg.embedding_dim)
         width = cfg.g_width * 8
@@ -87,12 +87,15 @@ class StrokeGenerator(nn.Module):
 
     def seen_latent(self, z: torch.Tensor) -> torch.Tensor:
         """z as the MLP sees it: whole, or with the anchors' coordinates zeroed
-        (``stroke_anchor_z=own``), so that the MLP cannot learn to cancel where they move
-        the strokes."""
-        if not self.anchor_z_own:
+        (``stroke_anchor_z=own``; ``own_y``: only the vertical ones), so that the MLP cannot
+        learn to cancel where they move the strokes."""
+        if not self.anchor_z_hidden:
             return z
         kept = 2 * self.strokes
-        return torch.cat([torch.zeros_like(z[:, :kept]), z[:, kept:]], 1)
+        pairs = z[:, :kept].reshape(len(z), self.strokes, 2)
+        mask = torch.ones(2, dtype=z.dtype, device=z.device)
+        mask[2 - self.anchor_z_hidden :] = 0  # own_y hides (y); own hides (x, y)
+        return torch.cat([(pairs * mask).reshape(len(z), kept), z[:, kept:]], 1)
 
     def _draw(
         self,
