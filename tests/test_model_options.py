@@ -238,3 +238,28 @@ def test_points_are_never_clamped():
 
     points = generate(FarPoints(), torch.randn(5, 2))
     assert torch.all(points == 2.0)
+
+
+def test_g_detail_draws_exactly_what_the_loader_makes_of_small_images():
+    from ganbench.data.resize import resize_square
+    from ganbench.models.dcgan import through_detail
+
+    small = torch.randint(0, 256, (2, 3, 8, 8), dtype=torch.uint8)
+    loaded = resize_square(small, 32).float()  # how 8x8 digits reach a 32-px model
+    blocks = small.float().repeat_interleave(4, -1).repeat_interleave(4, -2)  # any 32-px image
+    drawn = through_detail(blocks, 8)  # with those 4x4 block means
+    assert (drawn - loaded).abs().max() <= 0.5  # the loader rounds to uint8
+    cfg = load_config("stacked-digits-dcgan", ["model.g_width=8", "model.g_detail=8"])
+    G, _ = build_models(cfg)
+    G.eval()
+    z = torch.randn(3, cfg.model.latent_dim)
+    with torch.no_grad():
+        image = G(z)
+        G.detail = None
+        raw = G(z)
+    assert image.shape == (3, 3, 32, 32)
+    torch.testing.assert_close(image, through_detail(raw, 8))
+    assert not torch.allclose(image, raw, atol=1e-3)
+    for bad in (["model.g_detail=5"], ["model.g_detail=8", "model.arch=resnet"]):
+        with pytest.raises(ConfigError, match="g_detail"):
+            load_config("stacked-digits-dcgan", bad)

@@ -111,6 +111,14 @@ def conflicts(cfg: Config) -> list[str]:
             "model.minibatch_std=true, a conditional model and the dcgan architecture (or "
             "strokes, whose D is the dcgan one)"
         )
+    if m.g_detail is not None and not (
+        m.arch == "dcgan" and cfg.data.kind == "image" and cfg.image_size % m.g_detail == 0
+    ):
+        problems.append(
+            f"model.g_detail={m.g_detail} resizes the dcgan G's image through a smaller size: "
+            f"it needs arch=dcgan and a size that divides the image's {cfg.image_size} pixels "
+            "(e.g. 8 at 32)"
+        )
     if m.minibatch_std_map and not (
         m.minibatch_std and m.arch in ("dcgan", "strokes") and cfg.data.kind == "image"
     ):

@@ -109,6 +109,13 @@ class ModelConfig(_Section):
         "(shared), or move the anchors only (own: the MLP cannot undo where they put strokes; "
         "own_y: only the vertical ones, the MLP still sees and coordinates the horizontal)",
     )
+    g_detail: int | None = Field(
+        None,
+        ge=1,
+        description="dcgan: G's image is averaged down to this many pixels a side and resized "
+        "up again as the loader resizes small images (bilinear): G draws no detail finer than "
+        "data upscaled from that size holds (8 for the 8x8 digits)",
+    )
     d_width: int = Field(32, ge=1)
     max_width: int = Field(512, ge=1)
     width_growth: Literal["double", "constant"] = "double"

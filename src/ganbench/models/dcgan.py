@@ -12,6 +12,7 @@ from collections.abc import Callable
 
 import torch
 from torch import nn
+from torch.nn import functional as F
 
 from ganbench.config import ModelConfig
 from ganbench.models.auxiliary import AUXILIARY_MODES, AuxiliaryHeads
@@ -140,10 +141,12 @@ class DCGANGenerator(nn.Module):
         elif not linear_output:
             layers.append(nn.Tanh())
         self.net = LabelledSequential(*layers)
+        self.detail = cfg.g_detail
 
     def forward(self, z: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
         h = self.condition(z, labels)
-        return self.net(h.view(h.shape[0], -1, 1, 1), labels)
+        image = self.net(h.view(h.shape[0], -1, 1, 1), labels)
+        return image if self.detail is None else through_detail(image, self.detail)
 
     @property
     def output_layer(self) -> nn.Module:
@@ -161,6 +164,16 @@ class DCGANGenerator(nn.Module):
         low (see :mod:`ganbench.models.canvas`); the weights keep their initialisation."""
         canvas = self.net[-1] if isinstance(self.net[-1], AlphaCanvas) else None
         start_blank(self.output_layer, canvas, background, zero_weights)
+
+
+def through_detail(image: torch.Tensor, detail: int) -> torch.Tensor:
+    """``image`` averaged down to ``detail`` pixels a side and resized up again as the data
+    loader resizes small images (bilinear): for data upscaled from small images (the 8x8
+    digits) G then draws exactly what such data can hold, every small image and nothing
+    finer."""
+    size = image.shape[-1]
+    small = F.avg_pool2d(image, size // detail)
+    return F.interpolate(small, size=size, mode="bilinear", antialias=True, align_corners=False)
 
 
 class DCGANDiscriminator(nn.Module):
