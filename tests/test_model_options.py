@@ -244,6 +244,7 @@ def test_g_detail_draws_exactly_what_the_loader_makes_of_small_images():
     from ganbench.data.resize import resize_square
     from ganbench.models.dcgan import through_detail
 
+    torch.manual_seed(0)
     small = torch.randint(0, 256, (2, 3, 8, 8), dtype=torch.uint8)
     loaded = resize_square(small, 32).float()  # how 8x8 digits reach a 32-px model
     blocks = small.float().repeat_interleave(4, -1).repeat_interleave(4, -2)  # any 32-px image
@@ -259,7 +260,8 @@ def test_g_detail_draws_exactly_what_the_loader_makes_of_small_images():
         raw = G(z)
     assert image.shape == (3, 3, 32, 32)
     torch.testing.assert_close(image, through_detail(raw, 8))
-    assert not torch.allclose(image, raw, atol=1e-3)
+    # a fresh G's output is tiny (about 1e-4), so the detail lost is judged against its size
+    assert (image - raw).abs().max() > 0.1 * raw.abs().max()
     for bad in (["model.g_detail=5"], ["model.g_detail=8", "model.arch=resnet"]):
         with pytest.raises(ConfigError, match="g_detail"):
             load_config("stacked-digits-dcgan", bad)
