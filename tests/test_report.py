@@ -52,3 +52,15 @@ def test_report_to_an_unwritable_path_is_one_message(tiny: list[str], tmp_path: 
     assert main(["report", str(run), "--out", str(blocker / "report.html")]) == 2
     err = capsys.readouterr().err
     assert "cannot write the report" in err and "--out" in err and "Traceback" not in err
+
+
+def test_a_constant_rate_on_a_log_axis_draws_without_warning() -> None:
+    import warnings
+
+    from ganbench.report.plots import curve_png
+
+    steps = [float(s) for s in range(1, 11)]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # matplotlib warns when a log axis has no range
+        png = curve_png({"lr_g": (steps, [1e-3] * 10), "lr_d": (steps, [1e-3] * 10)}, "", log=True)
+    assert png.startswith(b"\x89PNG")

@@ -56,8 +56,12 @@ def curve_png(
     for name, (steps, values) in series.items():
         (line,) = ax.plot(steps, values, alpha=0.3, linewidth=1)
         ax.plot(steps, moving_average(values, window), color=line.get_color(), label=name)
-    if log and all(np.nanmin(values) > 0 for _, values in series.values()):
-        ax.set_yscale("log")  # not when a value is 0 (a rate decayed to its end)
+    positive = all(np.nanmin(values) > 0 for _, values in series.values())
+    varies = any(np.nanmax(values) > np.nanmin(values) for _, values in series.values())
+    if log and positive and varies:
+        # not when a value is 0 (a rate decayed to its end), nor for a constant: a constant
+        # on a decade (a rate of 1e-3) leaves a log axis no range at all
+        ax.set_yscale("log")
     ax.set_title(f"{title} (faint: raw, bold: moving average of {window})")
     ax.set_xlabel("generator step")
     ax.grid(alpha=0.3)
