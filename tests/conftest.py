@@ -13,6 +13,15 @@ if PARALLEL_WORKER:
     os.environ.setdefault("OMP_NUM_THREADS", "1")
     os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
+# The suite tests the CPU path, the one CI has, also on a machine with a GPU: bit-exact
+# resume is a property of deterministic kernels, and CUDA's (atomic adds in backward passes)
+# make two GPU runs differ in the last bits. tests/test_cuda.py drives the GPU through
+# processes that see the machine's devices again.
+os.environ.setdefault(
+    "GANBENCH_TEST_CUDA_DEVICES", os.environ.get("CUDA_VISIBLE_DEVICES", "<unset>")
+)
+os.environ["CUDA_VISIBLE_DEVICES"] = ""
+
 import torch  # noqa: E402  (after OMP_NUM_THREADS, which torch reads once)
 
 torch.set_num_threads(1 if PARALLEL_WORKER else 2)

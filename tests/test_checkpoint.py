@@ -109,6 +109,14 @@ def test_changed_config_is_refused_with_the_differing_keys(tiny):
     assert other.restore(force=True) == 4
 
 
+def test_a_run_continues_on_another_device_or_thread_count(tiny):
+    """A run trained on a GPU (or on more cores) resumes on this CPU without --force."""
+    trainer = _trainer([*tiny, "device=auto"])
+    trainer.fit(4)
+    moved = load_config("shapes-conv", [*tiny, "device=cpu", "threads=1"])
+    assert Trainer(moved, trainer.run).restore() == 4
+
+
 def test_a_pickle_named_like_a_checkpoint_is_refused(tiny, tmp_path):
     trainer = _trainer(tiny)
     trainer.fit(4)

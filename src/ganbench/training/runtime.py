@@ -24,7 +24,10 @@ def resolve_device(name: str) -> torch.device:
     if name == "auto":
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
     if name == "cuda" and not torch.cuda.is_available():
-        raise ConfigError("device=cuda was asked for but no CUDA GPU is visible; use device=cpu")
+        raise ConfigError(
+            "device=cuda was asked for but no CUDA GPU is visible; use device=cpu "
+            "(a run trained on a GPU continues here with `ganbench resume RUN device=cpu`)"
+        )
     return torch.device(name)
 
 

@@ -386,9 +386,13 @@ def write_run_outputs(run: RunDir, report: bool) -> None:
         print(f"plots and report: not written: {exc}", file=sys.stderr)
 
 
+EXECUTION_KEYS = ("device", "threads")
+
+
 def _config_differences(saved: dict, current: Config) -> list[str]:
     """What differs between a checkpoint's config and the current one in what shapes the
-    weights; the saved config is read with today's defaults for keys it predates."""
+    weights, the device and thread count aside; the saved config is read with today's
+    defaults for keys it predates."""
     from ganbench.config import validate
 
     try:
@@ -397,4 +401,7 @@ def _config_differences(saved: dict, current: Config) -> list[str]:
         raise CheckpointError(
             f"the checkpoint's config is no longer valid ({exc}); start a new run"
         ) from None
-    return [] if old.digest() == current.digest() else config_differences(old, current)
+    # where and on how many threads it runs may change: a run trained on a GPU continues on a
+    # CPU (exact up to the kernels' rounding, as any change of kernels)
+    moved = current.model_copy(update={key: getattr(old, key) for key in EXECUTION_KEYS})
+    return [] if old.digest() == moved.digest() else config_differences(old, moved)
