@@ -54,6 +54,12 @@ class ObjectiveConfig(_Section):
     mode_seeking: float = Field(
         0.0, ge=0, description="weight of MSGAN's mode-seeking term in G's loss (0: off)"
     )
+    ink_excess: float = Field(
+        0.0,
+        ge=0,
+        description="weight of a G-loss term against more ink than any real image of the "
+        "class in the batch holds (line drawings on a flat page; 0: off)",
+    )
     diffaugment: str | None = Field(
         None, description="DiffAugment policy for D's inputs, e.g. color,translation,cutout"
     )

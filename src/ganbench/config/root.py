@@ -59,6 +59,7 @@ LATER_DEFAULTS: dict[tuple[str | None, str], Any] = {
     ("model", "minibatch_std_map"): False,
     ("model", "g_detail"): None,
     ("model", "blocks_per_stage"): 1,
+    ("objective", "ink_excess"): 0.0,
 }
 
 

@@ -34,6 +34,7 @@ def build_tricks(cfg: Config) -> Tricks:
         r1_gamma=obj.r1_gamma,
         r1_every=obj.r1_every,
         mode_seeking=obj.mode_seeking,
+        ink_excess=obj.ink_excess,
         consistency=obj.consistency,
         consistency_on=obj.consistency_on,
         instance_noise=obj.instance_noise,

@@ -34,6 +34,7 @@ from ganbench.models.ema import EMAGenerator
 from ganbench.objectives.augment import cr_augment, diff_augment
 from ganbench.objectives.auxiliary import d_class_terms, g_class_terms
 from ganbench.objectives.blur import blur_images, blur_sigma
+from ganbench.objectives.ink_excess import ink_excess_loss
 from ganbench.objectives.labels import LabelTricks
 from ganbench.objectives.losses import AdversarialLoss
 from ganbench.objectives.mode_seeking import mode_seeking_loss
@@ -70,6 +71,7 @@ class Tricks:
     r1_gamma: float = 0.0
     r1_every: int = 1
     mode_seeking: float = 0.0
+    ink_excess: float = 0.0
     consistency: float = 0.0
     consistency_on: str = "real"
     instance_noise: float = 0.0
@@ -134,12 +136,12 @@ class AdversarialStep:
         """One G step after ``len(batches)`` D steps (one real batch each); ``step`` counts
         the G steps done before this one."""
         stats: dict[str, torch.Tensor] = {}
-        fake = labels = z = None
+        fake = labels = z = real = None
         for k, (real, labels) in enumerate(batches):
             last = k == len(batches) - 1
             stats, fake, z = self._d_step(state, real, labels, step, k, keep_graph=last)
         assert fake is not None and labels is not None, "at least one real batch is needed"
-        stats.update(self._g_step(state, fake, z, labels, step))
+        stats.update(self._g_step(state, fake, z, labels, step, real))
         return stats
 
     def _d_step(
@@ -259,8 +261,10 @@ class AdversarialStep:
         z: torch.Tensor,
         labels: torch.Tensor,
         step: int,
+        real: torch.Tensor,
     ) -> dict[str, torch.Tensor]:
-        """Through the updated D, whose own weight gradients are not needed."""
+        """Through the updated D, whose own weight gradients are not needed; ``real`` (the
+        last real batch, labelled like the fakes) bounds the ink term."""
         D = state.discriminator
         y = labels if self.conditional else None
         rng = torch_generator(self.seed, "g-step", step, *self.shard.salt)
@@ -283,6 +287,10 @@ class AdversarialStep:
                 term = mode_seeking_loss(fake, z, y, self.tricks.mode_seeking)
                 total = total + term
                 extra["g_mode_seeking"] = term.detach()
+            if self.tricks.ink_excess > 0:
+                term = ink_excess_loss(fake, y, real, y, self.tricks.ink_excess)
+                total = total + term
+                extra["g_ink_excess"] = term.detach()
             total.backward()
             extra["g_grad_norm"] = gradient_norm(state.generator)
         finally:
