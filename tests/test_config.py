@@ -133,6 +133,10 @@ def test_config_differences_lists_changed_keys():
         ("data.noise_std=inf", "finite number"),
         ("objective.real_label=nan", "finite number"),
         ("objective.gp_lambda=inf", "finite number"),
+        # values no run could take: a blur kernel or a batch list past the machine's memory
+        ("objective.d_blur=361614702194119.0", "less than or equal to 32"),
+        ("schedule.d_steps=1000000", "less than or equal to 100"),
+        ("objective.real_label=1e308", "less than or equal to 100"),
         ("logging.name=../../escaped-run", "one folder inside logging.root"),
         ("logging.name=..", "one folder inside logging.root"),
     ],

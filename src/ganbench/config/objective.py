@@ -41,13 +41,20 @@ class ObjectiveConfig(_Section):
         None, ge=1, description="steps over which instance noise anneals to 0 (default: all)"
     )
     d_blur: float = Field(
-        0.0, ge=0, description="sigma (pixels) of a Gaussian blur on D's inputs, fading to 0"
+        0.0,
+        ge=0,
+        le=32,
+        description="sigma (pixels, at most 32) of a Gaussian blur on D's inputs, fading to 0",
     )
     d_blur_steps: int | None = Field(
         None, ge=1, description="steps over which the D-input blur fades out (default: half)"
     )
-    real_label: float = Field(1.0, description="D's label for reals (0.9: one-sided smoothing)")
-    fake_label: float = Field(0.0, description="D's label for fakes (> 0: two-sided smoothing)")
+    real_label: float = Field(
+        1.0, ge=-100, le=100, description="D's label for reals (0.9: one-sided smoothing)"
+    )
+    fake_label: float = Field(
+        0.0, ge=-100, le=100, description="D's label for fakes (> 0: two-sided smoothing)"
+    )
     soft_labels: bool = Field(False, description="random labels: reals U(0.7,1.2), fakes U(0,0.3)")
     label_flip: float = Field(0.0, ge=0, lt=0.5, description="share of D's labels swapped")
     image_pool: int = Field(0, ge=0, description="past fakes kept for D (seed 004: 50)")

@@ -28,7 +28,9 @@ class ScheduleConfig(_Section):
     steps: int = Field(700, ge=1, description="generator updates in the whole run")
     batch_size: int = Field(64, ge=1)
     precision: Literal["fp32", "bf16"] = "fp32"
-    d_steps: int = Field(1, ge=1, description="D updates per G update (WGAN's n_critic)")
+    d_steps: int = Field(
+        1, ge=1, le=100, description="D updates per G update (WGAN's n_critic, at most 100)"
+    )
     ema: float = Field(
         0.0, ge=0, lt=1, description="decay of an EMA copy of G used for samples (0: off)"
     )
