@@ -117,13 +117,17 @@ def test_strokes_settings_are_checked_like_the_dcgan_discriminator():
     assert strokes.model.minibatch_std_groups == "class" and not advisories(strokes)
 
 
-def _one_stroke_with_presence_logit(presence: str, logit: float) -> torch.Tensor:
+def _one_stroke_with_presence_logit(
+    presence: str, logit: float, sharpness: float = 1.0, training: bool = False
+) -> torch.Tensor:
     """Images of a one-stroke generator whose presence logit is fixed (before the start
-    offset), its colour mid-grey, for a fixed latent batch."""
+    offset), its colour mid-grey, for a fixed latent batch; sampled (eval mode) unless
+    ``training``."""
     overrides = ["model.arch=strokes", "model.strokes=1", f"model.stroke_presence={presence}"]
+    overrides += [f"model.stroke_presence_sharpness={sharpness}", "model.g_norm=none"]
     cfg = load_config(None, overrides)
     G, _ = build_models(cfg)
-    G.eval()
+    G.train(training)
     z = torch.randn(8, cfg.model.latent_dim, generator=torch.Generator().manual_seed(3))
     with torch.no_grad():
         G.head.weight[-1] = 0
@@ -143,6 +147,20 @@ def test_soft_presence_fades_a_stroke_and_hard_presence_does_not():
     assert torch.equal(hard_off, torch.ones_like(hard_off))
     hard_on = 1 - _one_stroke_with_presence_logit("hard", 1.0)
     assert torch.allclose(hard_on, full, atol=1e-4)
+
+
+def test_presence_is_sharpened_when_sampling_and_never_while_training():
+    full = 1 - _one_stroke_with_presence_logit("soft", 10.0)
+    # logit -1.5: presence sigmoid(0.5) = 0.62 as trained; sigmoid(3 * 0.5) = 0.82 sampled at k=3
+    trained = 1 - _one_stroke_with_presence_logit("soft", -1.5, sharpness=3.0, training=True)
+    assert torch.allclose(trained, torch.sigmoid(torch.tensor(0.5)) * full, atol=1e-5)
+    sampled = 1 - _one_stroke_with_presence_logit("soft", -1.5, sharpness=3.0)
+    assert torch.allclose(sampled, torch.sigmoid(torch.tensor(1.5)) * full, atol=1e-5)
+    # below half present, a sharpened stroke fades further: sigmoid(-1) = 0.27 -> 0.05
+    faint = 1 - _one_stroke_with_presence_logit("soft", -3.0, sharpness=3.0)
+    assert torch.allclose(faint, torch.sigmoid(torch.tensor(-3.0)) * full, atol=1e-5)
+    with pytest.raises(ConfigError, match="stroke_presence_sharpness"):
+        load_config(None, ["model.stroke_presence_sharpness=0.5"])
 
 
 def _ink_directions(colour_mode: str) -> list[torch.Tensor]:

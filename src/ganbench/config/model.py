@@ -88,6 +88,14 @@ class ModelConfig(_Section):
         description="arch=strokes: a stroke's presence scales its ink (soft) or is rounded to "
         "0 or 1 with a straight-through gradient (hard)",
     )
+    stroke_presence_sharpness: float = Field(
+        1.0,
+        ge=1.0,
+        le=100.0,
+        description="arch=strokes: when sampling (never while training), a stroke's presence is "
+        "sigmoid(k * logit) for this k: half-present strokes are drawn whole or dropped; 1 draws "
+        "exactly what D saw",
+    )
     stroke_colour: Literal["stroke", "image"] = Field(
         "stroke",
         description="arch=strokes: a colour per stroke, or one colour per image that every "

@@ -52,6 +52,7 @@ LATER_DEFAULTS: dict[tuple[str | None, str], Any] = {
     ("model", "strokes"): 5,
     ("model", "stroke_points"): 16,
     ("model", "stroke_presence"): "soft",
+    ("model", "stroke_presence_sharpness"): 1.0,
     ("model", "stroke_colour"): "stroke",
     ("model", "stroke_shape"): "stroke",
     ("model", "stroke_start"): "dot",

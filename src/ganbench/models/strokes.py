@@ -45,6 +45,7 @@ class StrokeGenerator(nn.Module):
         # longest walk is still sampled densely enough to be drawn without dots.
         self.samples = math.ceil(SAMPLES * max(1, self.points - 1) / 15)
         self.hard_presence = cfg.stroke_presence == "hard"
+        self.presence_sharpness = cfg.stroke_presence_sharpness
         self.colour_per_image = cfg.stroke_colour == "image"
         shape_per_image = cfg.stroke_shape == "image"
         self.start_as_loops = cfg.stroke_start == "loop"
@@ -126,7 +127,10 @@ class StrokeGenerator(nn.Module):
             colour = shared_colour.unsqueeze(1).expand_as(colour)
         width = torch.tanh(params[..., colour_at + self.channels])
         sigma = STROKE_SIGMA * torch.exp(SIGMA_SPREAD * width)  # (B, S)
-        presence = torch.sigmoid(params[..., colour_at + self.channels + 1] + PRESENCE_START)
+        presence_logit = params[..., colour_at + self.channels + 1] + PRESENCE_START
+        if not self.training:  # sampling: sharpen what training left half-present
+            presence_logit = presence_logit * self.presence_sharpness
+        presence = torch.sigmoid(presence_logit)
         if self.hard_presence:  # straight-through: drawn whole or not at all, sigmoid's gradient
             presence = (presence > 0.5).to(presence.dtype) + (presence - presence.detach())
         ink = _splat(points, sigma, self.samples, self.size) * presence[..., None, None]
