@@ -19,9 +19,9 @@ from .learning_jobs import shapes_job
 
 pytestmark = pytest.mark.slow
 
-# Measured with this code for seeds 0, 1, 2 on one thread and seeds 0, 1 on two (600 steps
-# of 32 at 32 px, 32-45 s, docs/mode-collapse.md): accuracy 1.00 in all five runs, validity
-# 0.69-0.80, within-class MS-SSIM 0.37-0.40 against 0.40 between real images.
+# Measured with this code for seeds 0, 1, 2 on one and on two threads (600 steps of 32 at
+# 32 px, 27-45 s, docs/mode-collapse.md): accuracy 1.00 in all six runs, validity 0.69-0.80,
+# within-class MS-SSIM 0.37-0.40 against 0.40 between real images.
 ACCURACY_BAR = 0.95
 # Within-class MS-SSIM: real shapes ~0.40 at 32 px, one image per class ~0.92; a collapsed
 # or nearly collapsed generator fails, one a little less varied than real data does not.
