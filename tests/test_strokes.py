@@ -1,12 +1,14 @@
 """The strokes generator: polylines through a separable Gaussian rasteriser."""
 
+import math
+
 import pytest
 import torch
 
 from ganbench.config import load_config
 from ganbench.errors import ConfigError
 from ganbench.models import build_models
-from ganbench.models.strokes import FAR, _even_points, _GaussianProfile, _splat
+from ganbench.models.strokes import FAR, MIN_SPREAD, _even_points, _GaussianProfile, _splat
 
 
 def _line(x0, y0, x1, y1, points=16):
@@ -125,6 +127,7 @@ def _one_stroke_with_presence_logit(
     ``training``."""
     overrides = ["model.arch=strokes", "model.strokes=1", f"model.stroke_presence={presence}"]
     overrides += [f"model.stroke_presence_sharpness={sharpness}", "model.g_norm=none"]
+    overrides += ["model.stroke_position_temperature=1"]  # trained and sampled strokes align
     cfg = load_config(None, overrides)
     G, _ = build_models(cfg)
     G.train(training)
@@ -161,6 +164,40 @@ def test_presence_is_sharpened_when_sampling_and_never_while_training():
     assert torch.allclose(faint, torch.sigmoid(torch.tensor(-3.0)) * full, atol=1e-5)
     with pytest.raises(ConfigError, match="stroke_presence_sharpness"):
         load_config(None, ["model.stroke_presence_sharpness=0.5"])
+
+
+def _dot_centres(temperature: float, training: bool) -> tuple[torch.Tensor, torch.Tensor]:
+    """Ink centroids (B, 2) of a one-stroke generator that draws a dot (every step zero)
+    whose anchor is sigmoid(0.5 * z) before the temperature, and the z of its two
+    coordinates (B, 2)."""
+    overrides = ["model.arch=strokes", "model.strokes=1", "model.g_norm=none"]
+    overrides += [f"model.stroke_position_temperature={temperature}"]
+    cfg = load_config(None, overrides)
+    G, _ = build_models(cfg)
+    G.train(training)
+    z = torch.randn(8, cfg.model.latent_dim, generator=torch.Generator().manual_seed(5))
+    with torch.no_grad():
+        G.head.weight.zero_()
+        G.head.bias.zero_()
+        G.head.bias[-1] = 10.0  # present
+        G.spread.weight.zero_()
+        G.spread.bias.fill_(math.log(math.expm1(0.5 - MIN_SPREAD)))  # spread 0.5
+        ink = (1 - G(z, torch.arange(8) % 4)).sum(1)  # (B, H, W)
+    pixel = torch.arange(ink.shape[-1], dtype=ink.dtype) + 0.5
+    mass = ink.sum((1, 2))
+    x = (ink.sum(1) * pixel).sum(1) / mass
+    y = (ink.sum(2) * pixel).sum(1) / mass
+    return torch.stack([x, y], 1), z[:, :2]
+
+
+def test_position_temperature_widens_the_layouts_when_sampling_only():
+    size = 64
+    for temperature, training, spread in [(1.0, False, 0.5), (2.0, False, 1.0), (2.0, True, 0.5)]:
+        centres, z = _dot_centres(temperature, training)
+        expected = torch.sigmoid(spread * z) * size
+        assert torch.allclose(centres, expected, atol=0.3), (temperature, training)
+    with pytest.raises(ConfigError, match="stroke_position_temperature"):
+        load_config(None, ["model.stroke_position_temperature=0"])
 
 
 def _ink_directions(colour_mode: str) -> list[torch.Tensor]:

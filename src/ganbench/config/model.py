@@ -96,6 +96,15 @@ class ModelConfig(_Section):
         "sigmoid(k * logit) for this k: half-present strokes are drawn whole or dropped; 1 draws "
         "exactly what D saw",
     )
+    stroke_position_temperature: float = Field(
+        1.0,
+        ge=0.5,
+        le=3.0,
+        description="arch=strokes: when sampling (never while training), the spread z gives "
+        "the strokes' anchors is multiplied by this: above 1 the layouts vary more than D saw "
+        "(the truncation trick turned the other way, on positions only), below 1 less; 1 draws "
+        "exactly what D saw",
+    )
     stroke_colour: Literal["stroke", "image"] = Field(
         "stroke",
         description="arch=strokes: a colour per stroke, or one colour per image that every "

@@ -67,6 +67,12 @@ class ObjectiveConfig(_Section):
         description="weight of a G-loss term against more ink than any real image of the "
         "class in the batch holds (line drawings on a flat page; 0: off)",
     )
+    presence_decision: float = Field(
+        0.0,
+        ge=0,
+        description="arch=strokes: weight of a G-loss term 4 p (1 - p) on each stroke's "
+        "presence p, so that training draws a stroke whole or drops it (0: off)",
+    )
     diffaugment: str | None = Field(
         None, description="DiffAugment policy for D's inputs, e.g. color,translation,cutout"
     )

@@ -53,6 +53,7 @@ LATER_DEFAULTS: dict[tuple[str | None, str], Any] = {
     ("model", "stroke_points"): 16,
     ("model", "stroke_presence"): "soft",
     ("model", "stroke_presence_sharpness"): 1.0,
+    ("model", "stroke_position_temperature"): 1.0,
     ("model", "stroke_colour"): "stroke",
     ("model", "stroke_shape"): "stroke",
     ("model", "stroke_start"): "dot",
@@ -61,6 +62,7 @@ LATER_DEFAULTS: dict[tuple[str | None, str], Any] = {
     ("model", "g_detail"): None,
     ("model", "blocks_per_stage"): 1,
     ("objective", "ink_excess"): 0.0,
+    ("objective", "presence_decision"): 0.0,
 }
 
 
@@ -124,6 +126,11 @@ class Config(_Section):
                 f"data.image_size={self.data.image_size} cannot be built by the "
                 f"{self.model.arch} model; "
                 f"allowed: {', '.join(map(str, MODEL_IMAGE_SIZES))}"
+            )
+        if self.objective.presence_decision > 0 and self.model.arch != "strokes":
+            raise ValueError(
+                "objective.presence_decision weighs the strokes' presence, which only "
+                f"model.arch=strokes has (got {self.model.arch}); set it to 0"
             )
         classes = len(self.data.class_names)
         if (

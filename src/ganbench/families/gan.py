@@ -35,6 +35,7 @@ def build_tricks(cfg: Config) -> Tricks:
         r1_every=obj.r1_every,
         mode_seeking=obj.mode_seeking,
         ink_excess=obj.ink_excess,
+        presence_decision=obj.presence_decision,
         consistency=obj.consistency,
         consistency_on=obj.consistency_on,
         instance_noise=obj.instance_noise,
@@ -51,6 +52,8 @@ def build_tricks(cfg: Config) -> Tricks:
 def build_gan_state(cfg: Config, device: torch.device) -> GANState:
     """G, D, their Adam optimisers, the latent stream, and the EMA and pool if asked for."""
     generator, discriminator = build_models(cfg)
+    if cfg.objective.presence_decision > 0:  # the term reads G's presences
+        generator.keep_presence = True
     generator.to(device)
     discriminator.to(device)
     opt, sched, pool = cfg.optimiser, cfg.schedule, cfg.objective.image_pool

@@ -46,6 +46,9 @@ class StrokeGenerator(nn.Module):
         self.samples = math.ceil(SAMPLES * max(1, self.points - 1) / 15)
         self.hard_presence = cfg.stroke_presence == "hard"
         self.presence_sharpness = cfg.stroke_presence_sharpness
+        self.position_temperature = cfg.stroke_position_temperature
+        # objective.presence_decision reads the presences of the last training batch
+        self.keep_presence, self.last_presence = False, None
         self.colour_per_image = cfg.stroke_colour == "image"
         shape_per_image = cfg.stroke_shape == "image"
         self.start_as_loops = cfg.stroke_start == "loop"
@@ -82,6 +85,8 @@ class StrokeGenerator(nn.Module):
             h, z = h.float(), z.float()
             params = self.head(h).view(len(z), self.strokes, self.per_stroke)
             spread = MIN_SPREAD + F.softplus(self.spread(h)).view(len(z), self.strokes, 2)
+            if not self.training:  # sampling: layouts as varied as asked, D never sees it
+                spread = spread * self.position_temperature
             shared = None if self.image_colour is None else torch.tanh(self.image_colour(h))
             walk = None if self.image_walk is None else self.image_walk(h)
             return self._draw(params, spread, z, shared, walk)
@@ -131,6 +136,8 @@ class StrokeGenerator(nn.Module):
         if not self.training:  # sampling: sharpen what training left half-present
             presence_logit = presence_logit * self.presence_sharpness
         presence = torch.sigmoid(presence_logit)
+        if self.training and self.keep_presence:  # for objective.presence_decision
+            self.last_presence = presence
         if self.hard_presence:  # straight-through: drawn whole or not at all, sigmoid's gradient
             presence = (presence > 0.5).to(presence.dtype) + (presence - presence.detach())
         ink = _splat(points, sigma, self.samples, self.size) * presence[..., None, None]

@@ -38,6 +38,7 @@ from ganbench.objectives.ink_excess import ink_excess_loss
 from ganbench.objectives.labels import LabelTricks
 from ganbench.objectives.losses import AdversarialLoss
 from ganbench.objectives.mode_seeking import mode_seeking_loss
+from ganbench.objectives.presence_decision import presence_decision_loss
 from ganbench.objectives.regularisers import (
     add_instance_noise,
     consistency_penalty,
@@ -72,6 +73,7 @@ class Tricks:
     r1_every: int = 1
     mode_seeking: float = 0.0
     ink_excess: float = 0.0
+    presence_decision: float = 0.0
     consistency: float = 0.0
     consistency_on: str = "real"
     instance_noise: float = 0.0
@@ -291,6 +293,10 @@ class AdversarialStep:
                 term = ink_excess_loss(fake, y, real, y, self.tricks.ink_excess)
                 total = total + term
                 extra["g_ink_excess"] = term.detach()
+            if self.tricks.presence_decision > 0:
+                term = presence_decision_loss(state.generator, self.tricks.presence_decision)
+                total = total + term
+                extra["g_presence_decision"] = term.detach()
             total.backward()
             extra["g_grad_norm"] = gradient_norm(state.generator)
         finally:
