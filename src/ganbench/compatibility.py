@@ -61,6 +61,11 @@ def conflicts(cfg: Config) -> list[str]:
             "objective.image_pool replays past fakes without their labels; use it with "
             "model.conditioning=none"
         )
+    if o.presence_decision > 0 and m.arch != "strokes":
+        problems.append(
+            "objective.presence_decision weighs the strokes' presence, which only "
+            f"model.arch=strokes has (got {m.arch}); set it to 0"
+        )
     if cfg.data.kind == "points":
         if o.diffaugment or o.consistency:
             problems.append(

@@ -127,11 +127,6 @@ class Config(_Section):
                 f"{self.model.arch} model; "
                 f"allowed: {', '.join(map(str, MODEL_IMAGE_SIZES))}"
             )
-        if self.objective.presence_decision > 0 and self.model.arch != "strokes":
-            raise ValueError(
-                "objective.presence_decision weighs the strokes' presence, which only "
-                f"model.arch=strokes has (got {self.model.arch}); set it to 0"
-            )
         classes = len(self.data.class_names)
         if (
             self.model.g_condition == "additive"
