@@ -47,6 +47,18 @@ def test_the_term_is_4p1p_and_pushes_to_the_nearer_end(logit, pulled):
         presence_decision_loss(G, 0.5)  # the batch's presences are used once, then let go
 
 
+@pytest.mark.parametrize("logit, weighed", [(-2.5, True), (-1.5, False), (8.0, False)])
+def test_the_drop_side_weighs_only_strokes_below_half(logit, weighed):
+    G = _stroke_generator(logit)  # presences 0.38, 0.62 and about 1
+    p = torch.sigmoid(torch.tensor(logit + 2.0))
+    loss = presence_decision_loss(G, 0.5, "drop")
+    expected = 0.5 * 4 * p * (1 - p) if weighed else torch.tensor(0.0)
+    assert torch.allclose(loss, expected, atol=1e-6)
+    loss.backward()
+    grad = G.head.bias.grad[-1].item()
+    assert grad > 0 if weighed else grad == 0  # below half: pushed down; above: left alone
+
+
 def test_the_generator_keeps_no_presences_unless_asked():
     cfg = load_config(None, [])
     G, _ = build_models(cfg)

@@ -73,6 +73,11 @@ class ObjectiveConfig(_Section):
         description="arch=strokes: weight of a G-loss term 4 p (1 - p) on each stroke's "
         "presence p, so that training draws a stroke whole or drops it (0: off)",
     )
+    presence_decision_side: Literal["both", "drop"] = Field(
+        "both",
+        description="strokes the presence term weighs: both (every stroke, pushed to the "
+        "nearer end) or drop (only those less than half present, pushed to be dropped)",
+    )
     diffaugment: str | None = Field(
         None, description="DiffAugment policy for D's inputs, e.g. color,translation,cutout"
     )

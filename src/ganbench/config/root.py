@@ -63,6 +63,7 @@ LATER_DEFAULTS: dict[tuple[str | None, str], Any] = {
     ("model", "blocks_per_stage"): 1,
     ("objective", "ink_excess"): 0.0,
     ("objective", "presence_decision"): 0.0,
+    ("objective", "presence_decision_side"): "both",
 }
 
 

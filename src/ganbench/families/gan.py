@@ -36,6 +36,7 @@ def build_tricks(cfg: Config) -> Tricks:
         mode_seeking=obj.mode_seeking,
         ink_excess=obj.ink_excess,
         presence_decision=obj.presence_decision,
+        presence_decision_side=obj.presence_decision_side,
         consistency=obj.consistency,
         consistency_on=obj.consistency_on,
         instance_noise=obj.instance_noise,

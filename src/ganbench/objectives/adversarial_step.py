@@ -74,6 +74,7 @@ class Tricks:
     mode_seeking: float = 0.0
     ink_excess: float = 0.0
     presence_decision: float = 0.0
+    presence_decision_side: str = "both"
     consistency: float = 0.0
     consistency_on: str = "real"
     instance_noise: float = 0.0
@@ -294,7 +295,11 @@ class AdversarialStep:
                 total = total + term
                 extra["g_ink_excess"] = term.detach()
             if self.tricks.presence_decision > 0:
-                term = presence_decision_loss(state.generator, self.tricks.presence_decision)
+                term = presence_decision_loss(
+                    state.generator,
+                    self.tricks.presence_decision,
+                    self.tricks.presence_decision_side,
+                )
                 total = total + term
                 extra["g_presence_decision"] = term.detach()
             total.backward()
