@@ -5,6 +5,7 @@ import math
 import pytest
 import torch
 
+from ganbench.compatibility import advisories
 from ganbench.config import load_config
 from ganbench.errors import ConfigError
 from ganbench.models import build_models
@@ -166,12 +167,15 @@ def test_presence_is_sharpened_when_sampling_and_never_while_training():
         load_config(None, ["model.stroke_presence_sharpness=0.5"])
 
 
-def _dot_centres(temperature: float, training: bool) -> tuple[torch.Tensor, torch.Tensor]:
+def _dot_centres(
+    temperature: float, training: bool, by_class: str = "{}"
+) -> tuple[torch.Tensor, torch.Tensor]:
     """Ink centroids (B, 2) of a one-stroke generator that draws a dot (every step zero)
     whose anchor is sigmoid(0.5 * z) before the temperature, and the z of its two
-    coordinates (B, 2)."""
+    coordinates (B, 2); image i is of class i % 4 (happy, angry, sad, joyful)."""
     overrides = ["model.arch=strokes", "model.strokes=1", "model.g_norm=none"]
     overrides += [f"model.stroke_position_temperature={temperature}"]
+    overrides += [f"model.stroke_position_temperature_by_class={by_class}"]
     cfg = load_config(None, overrides)
     G, _ = build_models(cfg)
     G.train(training)
@@ -198,6 +202,32 @@ def test_position_temperature_widens_the_layouts_when_sampling_only():
         assert torch.allclose(centres, expected, atol=0.3), (temperature, training)
     with pytest.raises(ConfigError, match="stroke_position_temperature"):
         load_config(None, ["model.stroke_position_temperature=0"])
+
+
+def test_a_temperature_per_class_replaces_the_shared_one_for_the_classes_named():
+    centres, z = _dot_centres(2.0, False, "{angry: 1.0, sad: 1.5}")
+    spread = torch.tensor([1.0, 0.5, 0.75, 1.0]).repeat(2)[:, None]  # 0.5 times 2, 1, 1.5, 2
+    assert torch.allclose(centres, torch.sigmoid(spread * z) * 64, atol=0.3)
+    centres, z = _dot_centres(2.0, True, "{angry: 1.0}")  # training: no temperature at all
+    assert torch.allclose(centres, torch.sigmoid(0.5 * z) * 64, atol=0.3)
+
+
+@pytest.mark.parametrize(
+    "words, noted",
+    [
+        (["model.stroke_position_temperature_by_class={grumpy: 1.0}"], "grumpy, not among"),
+        (["model.conditioning=none", "model.minibatch_std_groups=mixed"], "angry, not a class"),
+        (["model.stroke_position_temperature_by_class={sad: 1.5}"], None),
+    ],
+)
+def test_a_temperature_per_class_names_the_classes_it_cannot_reach(words, noted):
+    notes = [n for n in advisories(load_config(None, words)) if "by_class" in n]
+    assert notes == [] if noted is None else noted in notes[0]
+
+
+def test_a_temperature_per_class_keeps_to_the_temperatures_range():
+    with pytest.raises(ConfigError, match="stroke_position_temperature_by_class"):
+        load_config(None, ["model.stroke_position_temperature_by_class={angry: 4}"])
 
 
 def _ink_directions(colour_mode: str) -> list[torch.Tensor]:

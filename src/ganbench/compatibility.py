@@ -278,6 +278,18 @@ def _strokes_advisories(cfg: Config) -> list[str]:
             f"{', '.join(ignored)} shape the dcgan generator; the strokes generator draws "
             "polylines over the background with dense layers and ignores them"
         )
+    by_class = m.stroke_position_temperature_by_class
+    unknown = sorted(set(by_class) - set(cfg.data.class_names if cfg.conditional else ()))
+    if unknown:
+        notes.append(
+            f"model.stroke_position_temperature_by_class names {', '.join(unknown)}, not "
+            + (
+                f"among the data's classes ({', '.join(cfg.data.class_names)})"
+                if cfg.conditional
+                else "a class: G draws without them"
+            )
+            + "; those take model.stroke_position_temperature"
+        )
     if cfg.conditional and m.g_condition in ("cbn", "additive"):
         notes.append(
             f"model.g_conditioning={m.g_condition}: the strokes generator takes the class as "

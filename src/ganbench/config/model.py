@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import Field, model_validator
 
@@ -104,6 +104,13 @@ class ModelConfig(_Section):
         "the strokes' anchors is multiplied by this: above 1 the layouts vary more than D saw "
         "(the truncation trick turned the other way, on positions only), below 1 less; 1 draws "
         "exactly what D saw",
+    )
+    stroke_position_temperature_by_class: dict[str, Annotated[float, Field(ge=0.5, le=3.0)]] = (
+        Field(
+            default_factory=dict,
+            description="arch=strokes with classes: the sampling temperature of the classes "
+            "named, e.g. {angry: 1.0}; the other classes take stroke_position_temperature",
+        )
     )
     stroke_colour: Literal["stroke", "image"] = Field(
         "stroke",

@@ -54,6 +54,7 @@ LATER_DEFAULTS: dict[tuple[str | None, str], Any] = {
     ("model", "stroke_presence"): "soft",
     ("model", "stroke_presence_sharpness"): 1.0,
     ("model", "stroke_position_temperature"): 1.0,
+    ("model", "stroke_position_temperature_by_class"): {},
     ("model", "stroke_colour"): "stroke",
     ("model", "stroke_shape"): "stroke",
     ("model", "stroke_start"): "dot",

@@ -51,6 +51,12 @@ def build_models(cfg: Config) -> tuple[nn.Module, nn.Module]:
         # The strokes model always draws on the page; the pixel generators only without tanh.
         if (model.g_output != "tanh" or model.arch == "strokes") and cfg.data.kind == "image":
             generator.start_blank(background_colour(cfg), model.spectral_norm != "both")
+        if model.arch == "strokes" and model.stroke_position_temperature_by_class and classes:
+            by_class = model.stroke_position_temperature_by_class
+            default = model.stroke_position_temperature
+            generator.class_temperature = torch.tensor(
+                [by_class.get(name, default) for name in cfg.data.class_names]
+            )
         if model.spectral_norm != "none":
             apply_spectral_norm(discriminator)
         if model.spectral_norm == "both":

@@ -47,6 +47,9 @@ class StrokeGenerator(nn.Module):
         self.hard_presence = cfg.stroke_presence == "hard"
         self.presence_sharpness = cfg.stroke_presence_sharpness
         self.position_temperature = cfg.stroke_position_temperature
+        # per class index (model.stroke_position_temperature_by_class), set by build_models,
+        # which knows the classes' names; None: every class takes position_temperature
+        self.class_temperature: torch.Tensor | None = None
         # objective.presence_decision reads the presences of the last training batch
         self.keep_presence, self.last_presence = False, None
         self.colour_per_image = cfg.stroke_colour == "image"
@@ -86,10 +89,18 @@ class StrokeGenerator(nn.Module):
             params = self.head(h).view(len(z), self.strokes, self.per_stroke)
             spread = MIN_SPREAD + F.softplus(self.spread(h)).view(len(z), self.strokes, 2)
             if not self.training:  # sampling: layouts as varied as asked, D never sees it
-                spread = spread * self.position_temperature
+                spread = spread * self.sampling_temperature(labels, spread.device)
             shared = None if self.image_colour is None else torch.tanh(self.image_colour(h))
             walk = None if self.image_walk is None else self.image_walk(h)
             return self._draw(params, spread, z, shared, walk)
+
+    def sampling_temperature(
+        self, labels: torch.Tensor | None, device: torch.device
+    ) -> float | torch.Tensor:
+        """The anchors' spread factor when sampling: one number, or (B, 1, 1) by class."""
+        if self.class_temperature is None or labels is None:
+            return self.position_temperature
+        return self.class_temperature.to(device)[labels].view(-1, 1, 1)
 
     def seen_latent(self, z: torch.Tensor) -> torch.Tensor:
         """z as the MLP sees it: whole, or with the anchors' coordinates zeroed
