@@ -127,6 +127,12 @@ class ModelConfig(_Section):
         description="arch=strokes: each polyline starts as a near dot (its steps near 0) or as "
         "a closed loop an eighth of the side across, which G opens where data has no loops",
     )
+    stroke_pen: bool = Field(
+        False,
+        description="arch=strokes: each segment of a polyline has its own pen weight (sketch-RNN's "
+        "pen up/down), so one polyline can lift the pen and draw separate pieces, e.g. a star's "
+        "rays without retracing them; sharpened when sampling like the presence",
+    )
     stroke_anchor_z: Literal["shared", "own", "own_y"] = Field(
         "shared",
         description="arch=strokes: the z coordinates that move the anchors also feed the MLP "

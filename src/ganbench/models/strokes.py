@@ -28,6 +28,7 @@ STROKE_SIGMA = 0.4  # a profile of sigma 0.4 px leaves about the ink of OpenCV's
 SIGMA_SPREAD = 0.5  # sigma ranges over STROKE_SIGMA * exp(+-0.5)
 MIN_SPREAD = 0.4  # the least spread of a stroke's position in logit units (about 6 px at 64)
 PRESENCE_START = 2.0  # strokes start present (sigmoid(2) ~ 0.88)
+PEN_START = 3.0  # model.stroke_pen: segments start drawn (sigmoid(3) ~ 0.95)
 SAMPLES = 128  # points splatted evenly along a stroke of 16 points
 SQRT_TWO_PI = math.sqrt(2 * math.pi)
 FAR = 30.0  # exp(-30) ~ 1e-13: no ink, and still a normal float
@@ -55,6 +56,7 @@ class StrokeGenerator(nn.Module):
         self.colour_per_image = cfg.stroke_colour == "image"
         shape_per_image = cfg.stroke_shape == "image"
         self.start_as_loops = cfg.stroke_start == "loop"
+        self.pen_segments = self.points - 1 if cfg.stroke_pen else 0
         self.anchor_z_hidden = {"shared": 0, "own": 2, "own_y": 1}[cfg.stroke_anchor_z]
         mode = "embedding" if num_classes else "none"
         self.condition = LatentConditioner(mode, cfg.latent_dim, num_classes, cfg.embedding_dim)
@@ -72,8 +74,8 @@ class StrokeGenerator(nn.Module):
             act(),
         )
         # per stroke: anchor (2), steps (2 per point; the first is unused), colour (C),
-        # width (1), presence (1)
-        self.per_stroke = 2 + 2 * self.points + channels + 2
+        # width (1), presence (1), with stroke_pen a pen weight per segment
+        self.per_stroke = 2 + 2 * self.points + channels + 2 + self.pen_segments
         self.head = nn.Linear(width, self.strokes * self.per_stroke)
         self.spread = nn.Linear(width, self.strokes * 2)
         self.image_colour = nn.Linear(width, channels) if self.colour_per_image else None
@@ -147,11 +149,17 @@ class StrokeGenerator(nn.Module):
         if not self.training:  # sampling: sharpen what training left half-present
             presence_logit = presence_logit * self.presence_sharpness
         presence = torch.sigmoid(presence_logit)
+        pen = None
+        if self.pen_segments:  # sampling sharpens half-lifted pens as it does presences
+            pen_logit = params[..., colour_at + self.channels + 2 :] + PEN_START
+            if not self.training:
+                pen_logit = pen_logit * self.presence_sharpness
+            pen = torch.sigmoid(pen_logit)
         if self.training and self.keep_presence:  # for objective.presence_decision
             self.last_presence = presence
         if self.hard_presence:  # straight-through: drawn whole or not at all, sigmoid's gradient
             presence = (presence > 0.5).to(presence.dtype) + (presence - presence.detach())
-        ink = _splat(points, sigma, self.samples, self.size) * presence[..., None, None]
+        ink = _splat(points, sigma, self.samples, self.size, pen) * presence[..., None, None]
         image = self.background.view(1, -1, 1).expand(batch, -1, self.size**2)
         for s in range(self.strokes):
             cover = ink[:, s].reshape(batch, 1, -1)
@@ -181,21 +189,30 @@ def _loop_step_logits(points: int, size: int) -> torch.Tensor:
     return torch.atanh((steps / (STEP * size)).clamp(-0.99, 0.99)).float().flatten()
 
 
-def _splat(points: torch.Tensor, sigma: torch.Tensor, samples: int, size: int) -> torch.Tensor:
+def _splat(
+    points: torch.Tensor,
+    sigma: torch.Tensor,
+    samples: int,
+    size: int,
+    pen: torch.Tensor | None = None,
+) -> torch.Tensor:
     """Coverage in [0, 1) of each polyline (B, S, K, 2) drawn with a Gaussian profile of
-    width ``sigma`` (B, S): (B, S, H, W).
+    width ``sigma`` (B, S): (B, S, H, W). ``pen`` (B, S, K - 1) in [0, 1] weighs each
+    segment's ink (None: every segment drawn).
 
     The line integral of a Gaussian along the polyline, by ``samples`` points spaced evenly
     along its length (so a long segment is not drawn dotted); a Gaussian is separable, so the
     splat of N points on an H x W page is one (H, N) x (N, W) product per stroke instead of
     N x H x W distances."""
-    along, spacing = _even_points(points, samples)  # (B, S, N, 2), (B, S)
+    along, spacing, segment = _even_points(points, samples)  # (B, S, N, 2), (B, S), (B, S, N)
     grid = torch.arange(size, dtype=points.dtype, device=points.device) + 0.5
     inv = 1 / (2 * sigma**2)[..., None, None]  # (B, S, 1, 1)
     # Exponents are capped: far from the stroke exp(-x) would underflow into denormal
     # numbers, which the CPU handles dozens of times slower than normal ones.
     gx = _GaussianProfile.apply(along[..., :1], inv, grid)  # (B, S, N, W)
     gy = _GaussianProfile.apply(along[..., 1:], inv, grid)  # (B, S, N, H)
+    if pen is not None:  # each sample's ink times its segment's pen
+        gx = gx * pen.gather(-1, segment).unsqueeze(-1)
     density = torch.einsum("bsnh,bsnw->bshw", gy, gx)
     density = density * (spacing / (sigma * SQRT_TWO_PI))[..., None, None]
     return 1 - torch.exp(-INK_GAIN * density)
@@ -227,9 +244,11 @@ class _GaussianProfile(torch.autograd.Function):
         return grad_centre, grad_inv, None
 
 
-def _even_points(points: torch.Tensor, samples: int) -> tuple[torch.Tensor, torch.Tensor]:
-    """``samples`` points at even arc-length steps along each polyline (B, S, K, 2), and the
-    step (B, S)."""
+def _even_points(
+    points: torch.Tensor, samples: int
+) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """``samples`` points at even arc-length steps along each polyline (B, S, K, 2), the
+    step (B, S) and the segment each point lies on (B, S, N)."""
     step = points[:, :, 1:] - points[:, :, :-1]  # (B, S, K-1, 2)
     length = step.norm(dim=-1).clamp_min(1e-4)  # (B, S, K-1)
     ends = length.cumsum(-1)  # arc length at each segment's end
@@ -244,4 +263,4 @@ def _even_points(points: torch.Tensor, samples: int) -> tuple[torch.Tensor, torc
     index = segment.unsqueeze(-1).expand(-1, -1, -1, 2)
     start = points[:, :, :-1].gather(2, index)
     delta = step.gather(2, index)
-    return start + t.unsqueeze(-1) * delta, total.squeeze(-1) / samples
+    return start + t.unsqueeze(-1) * delta, total.squeeze(-1) / samples, segment
