@@ -36,48 +36,6 @@ def test_a_horizontal_line_is_inked_evenly_on_its_row_only():
     assert ink[20, :4].max() < 0.01 and ink[20, 60:].max() < 0.01
 
 
-def test_a_lifted_pen_leaves_its_segment_blank_and_learns_from_the_ink():
-    # x = 8 -> 32 -> 56 along pixel row 20's centre: the first segment drawn, the second lifted
-    polyline = torch.tensor([[[[8.0, 20.5], [32.0, 20.5], [56.0, 20.5]]]])
-    pen = torch.tensor([[[1.0, 0.0]]], requires_grad=True)
-    ink = _splat(polyline, torch.tensor([[0.4]]), 128, 64, pen)[0, 0]
-    assert ink[20, 12:28].min() > 0.9 and ink[20, 36:60].max() < 1e-6
-    whole = _splat(polyline, torch.tensor([[0.4]]), 128, 64)[0, 0]
-    assert torch.allclose(ink[:, :28], whole[:, :28])  # the drawn half as without a pen
-    ink[20, 44].backward()  # ink wanted on the lifted half asks its pen down
-    assert pen.grad[0, 0, 1] > 0 and abs(pen.grad[0, 0, 0]) < 1e-9
-
-
-def _pen_generator(sharpness: float):
-    overrides = ["model.arch=strokes", "model.strokes=1", "model.stroke_pen=true"]
-    overrides += [
-        "model.stroke_position_temperature=1",
-        "model.stroke_position_temperature_by_class={}",
-    ]
-    cfg = load_config(None, [*overrides, f"model.stroke_presence_sharpness={sharpness}"])
-    return build_models(cfg)[0], cfg
-
-
-def test_pen_weights_are_sharpened_when_sampling_and_can_lift_every_segment():
-    G, cfg = _pen_generator(1.0)
-    points = cfg.model.stroke_points
-    assert G.per_stroke == 2 + 2 * points + 3 + 2 + points - 1  # a pen per segment
-    z = torch.randn(4, cfg.model.latent_dim, generator=torch.Generator().manual_seed(1))
-    labels = torch.arange(4)
-    with torch.no_grad():
-        G.head.bias[-(points - 1) :] = -20.0  # every pen lifted: a blank page
-        assert torch.allclose(G.eval()(z, labels), torch.ones(4, 3, 64, 64))
-        G.head.bias[2 + 2 * points + 3 + 1] = 10.0  # present
-        G.head.bias[-(points - 1) :] = -3.5  # pen sigmoid(-0.5) = 0.38 as trained
-        trained = 1 - G.train()(z, labels)
-        sharp, _ = _pen_generator(4.0)
-        sharp.load_state_dict(G.state_dict())
-        assert torch.allclose(1 - sharp.train()(z, labels), trained)  # never while training
-        sampled = 1 - sharp.eval()(z, labels)
-    assert trained.sum() > 10
-    assert sampled.sum() < 0.4 * trained.sum()  # pens at sigmoid(-2) = 0.12 against 0.38
-
-
 def test_ink_moves_with_the_points_and_passes_gradients():
     points = _line(10, 10, 40, 40).requires_grad_()
     ink = _splat(points, torch.tensor([[0.5]]), 128, 64)

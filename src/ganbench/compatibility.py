@@ -156,17 +156,20 @@ def conflicts(cfg: Config) -> list[str]:
             "2D points"
         )
     if m.arch == "strokes" and cfg.data.kind == "image":
-        if m.latent_dim < 2 * m.strokes:
+        per_stroke = 3 if m.stroke_turn else 2
+        read = "three" if m.stroke_turn else "two"
+        if m.latent_dim < per_stroke * m.strokes:
             problems.append(
                 f"model.latent_dim={m.latent_dim} is too short for {m.strokes} strokes: the "
-                f"strokes model reads two of z's coordinates per stroke; raise it to "
-                f"{2 * m.strokes} or more, or lower model.strokes"
+                f"strokes model reads {read} of z's coordinates per stroke; raise it to "
+                f"{per_stroke * m.strokes} or more, or lower model.strokes"
             )
-        elif m.stroke_anchor_z == "own" and m.latent_dim <= 2 * m.strokes:
+        elif m.stroke_anchor_z == "own" and m.latent_dim <= per_stroke * m.strokes:
             problems.append(
-                f"model.stroke_anchor_z=own keeps {2 * m.strokes} of z's coordinates for the "
-                f"anchors, which leaves nothing of model.latent_dim={m.latent_dim} for the "
-                f"strokes' shapes; raise it above {2 * m.strokes}"
+                f"model.stroke_anchor_z=own keeps {per_stroke * m.strokes} of z's coordinates "
+                f"for the strokes' placing, which leaves nothing of "
+                f"model.latent_dim={m.latent_dim} for the strokes' shapes; raise it above "
+                f"{per_stroke * m.strokes}"
             )
         if m.g_norm == "batch" and s.batch_size < 2:
             problems.append(

@@ -133,6 +133,13 @@ class ModelConfig(_Section):
         "pen up/down), so one polyline can lift the pen and draw separate pieces, e.g. a star's "
         "rays without retracing them; sharpened when sampling like the presence",
     )
+    stroke_turn: bool = Field(
+        False,
+        description="arch=strokes: each polyline is turned about its anchor by one of z's own "
+        "coordinates (the next one after the anchors' two per stroke, kept from the MLP) times a "
+        "learned spread that depends on the class, as the anchors take their skip from z: "
+        "shapes of a class can differ in orientation without the MLP having to learn it",
+    )
     stroke_anchor_z: Literal["shared", "own", "own_y"] = Field(
         "shared",
         description="arch=strokes: the z coordinates that move the anchors also feed the MLP "

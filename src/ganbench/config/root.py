@@ -60,6 +60,7 @@ LATER_DEFAULTS: dict[tuple[str | None, str], Any] = {
     ("model", "stroke_start"): "dot",
     ("model", "stroke_anchor_z"): "shared",
     ("model", "stroke_pen"): False,
+    ("model", "stroke_turn"): False,
     ("model", "minibatch_std_map"): False,
     ("model", "g_detail"): None,
     ("model", "blocks_per_stage"): 1,

@@ -33,6 +33,7 @@ SAMPLES = 128  # points splatted evenly along a stroke of 16 points
 SQRT_TWO_PI = math.sqrt(2 * math.pi)
 FAR = 30.0  # exp(-30) ~ 1e-13: no ink, and still a normal float
 INK_GAIN = 3.0  # coverage at a line's centre: 1 - exp(-3) ~ 0.95
+TURN_START = 0.3  # model.stroke_turn: the turns' spread starts at 0.3 rad (17 degrees)
 LOOP_RADIUS = 4 / 64  # stroke_start=loop: a closed loop of this radius, as a share of the side
 
 
@@ -80,6 +81,11 @@ class StrokeGenerator(nn.Module):
         self.spread = nn.Linear(width, self.strokes * 2)
         self.image_colour = nn.Linear(width, channels) if self.colour_per_image else None
         self.image_walk = nn.Linear(width, 2 * self.points) if shape_per_image else None
+        # stroke_turn: per stroke, the spread of the angle z turns the polyline by
+        self.turn_spread = nn.Linear(width, self.strokes) if cfg.stroke_turn else None
+        if self.turn_spread is not None:
+            nn.init.zeros_(self.turn_spread.weight)
+            nn.init.constant_(self.turn_spread.bias, math.log(math.expm1(TURN_START)))
         self.register_buffer("background", torch.ones(channels))
 
     def forward(self, z: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
@@ -94,7 +100,11 @@ class StrokeGenerator(nn.Module):
                 spread = spread * self.sampling_temperature(labels, spread.device)
             shared = None if self.image_colour is None else torch.tanh(self.image_colour(h))
             walk = None if self.image_walk is None else self.image_walk(h)
-            return self._draw(params, spread, z, shared, walk)
+            turn = None
+            if self.turn_spread is not None:  # z's own coordinates after the anchors' ones
+                noise = z[:, 2 * self.strokes : 3 * self.strokes]
+                turn = F.softplus(self.turn_spread(h)) * noise  # (B, S) radians
+            return self._draw(params, spread, z, shared, walk, turn)
 
     def sampling_temperature(
         self, labels: torch.Tensor | None, device: torch.device
@@ -108,6 +118,11 @@ class StrokeGenerator(nn.Module):
         """z as the MLP sees it: whole, or with the anchors' coordinates zeroed
         (``stroke_anchor_z=own``; ``own_y``: only the vertical ones), so that the MLP cannot
         learn to cancel where they move the strokes."""
+        if self.turn_spread is not None:  # the turns' coordinates never reach the MLP
+            turned = slice(2 * self.strokes, 3 * self.strokes)
+            z = torch.cat(
+                [z[:, : turned.start], torch.zeros_like(z[:, turned]), z[:, turned.stop :]], 1
+            )
         if not self.anchor_z_hidden:
             return z
         kept = 2 * self.strokes
@@ -123,6 +138,7 @@ class StrokeGenerator(nn.Module):
         z: torch.Tensor,
         shared_colour: torch.Tensor | None = None,
         shared_walk: torch.Tensor | None = None,
+        turn: torch.Tensor | None = None,
     ) -> torch.Tensor:
         batch, size = len(z), float(self.size)
         # Skip-z to the anchors: each stroke's position is a learned offset plus a learned,
@@ -138,7 +154,12 @@ class StrokeGenerator(nn.Module):
             raw_steps = shared_walk.unsqueeze(1).expand_as(raw_steps)
         steps = torch.tanh(raw_steps) * (STEP * size)
         walk = steps.view(batch, self.strokes, self.points, 2).cumsum(2)
-        points = anchor.unsqueeze(2) + walk - walk.mean(2, keepdim=True)
+        walk = walk - walk.mean(2, keepdim=True)
+        if turn is not None:  # each polyline turned about its anchor
+            cos, sin = turn.cos().unsqueeze(-1), turn.sin().unsqueeze(-1)  # (B, S, 1)
+            x, y = walk[..., 0], walk[..., 1]
+            walk = torch.stack([cos * x - sin * y, sin * x + cos * y], -1)
+        points = anchor.unsqueeze(2) + walk
         colour_at = 2 + 2 * self.points
         colour = torch.tanh(params[..., colour_at : colour_at + self.channels])  # (B, S, C)
         if shared_colour is not None:  # the per-stroke colour outputs go unused
