@@ -127,6 +127,13 @@ class ModelConfig(_Section):
         description="arch=strokes: each polyline starts as a near dot (its steps near 0) or as "
         "a closed loop an eighth of the side across, which G opens where data has no loops",
     )
+    stroke_path: Literal["walk", "offsets"] = Field(
+        "walk",
+        description="arch=strokes: a polyline's points are a walk of bounded steps (each point "
+        "relative to the one before: continuous curves) or bounded offsets from the anchor "
+        "(each point on its own, a quarter of the side at most: out-and-back shapes such as a "
+        "star's rays return to the centre exactly)",
+    )
     stroke_pen: bool = Field(
         False,
         description="arch=strokes: each segment of a polyline has its own pen weight (sketch-RNN's "

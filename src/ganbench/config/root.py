@@ -59,6 +59,7 @@ LATER_DEFAULTS: dict[tuple[str | None, str], Any] = {
     ("model", "stroke_shape"): "stroke",
     ("model", "stroke_start"): "dot",
     ("model", "stroke_anchor_z"): "shared",
+    ("model", "stroke_path"): "walk",
     ("model", "stroke_pen"): False,
     ("model", "stroke_turn"): False,
     ("model", "minibatch_std_map"): False,

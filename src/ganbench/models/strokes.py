@@ -34,6 +34,7 @@ SQRT_TWO_PI = math.sqrt(2 * math.pi)
 FAR = 30.0  # exp(-30) ~ 1e-13: no ink, and still a normal float
 INK_GAIN = 3.0  # coverage at a line's centre: 1 - exp(-3) ~ 0.95
 TURN_START = 0.3  # model.stroke_turn: the turns' spread starts at 0.3 rad (17 degrees)
+OFFSET = 16 / 64  # model.stroke_path=offsets: the farthest a point lies from its anchor
 LOOP_RADIUS = 4 / 64  # stroke_start=loop: a closed loop of this radius, as a share of the side
 
 
@@ -57,6 +58,7 @@ class StrokeGenerator(nn.Module):
         self.colour_per_image = cfg.stroke_colour == "image"
         shape_per_image = cfg.stroke_shape == "image"
         self.start_as_loops = cfg.stroke_start == "loop"
+        self.offset_points = cfg.stroke_path == "offsets"
         self.pen_segments = self.points - 1 if cfg.stroke_pen else 0
         self.anchor_z_hidden = {"shared": 0, "own": 2, "own_y": 1}[cfg.stroke_anchor_z]
         mode = "embedding" if num_classes else "none"
@@ -148,12 +150,15 @@ class StrokeGenerator(nn.Module):
         anchor = torch.sigmoid(params[..., :2] + spread * position_noise) * size  # (B, S, 2)
         # The polyline is a walk of bounded steps centred on its anchor: continuous, and never
         # longer than the rasteriser's samples cover without dots. (The first step only moves
-        # the whole walk, which the centring undoes.)
+        # the whole walk, which the centring undoes.) With stroke_path=offsets each point is a
+        # bounded offset from the anchor instead, centred the same way.
         raw_steps = params[..., 2 : 2 + 2 * self.points]
         if shared_walk is not None:  # every stroke draws the image's polyline; its own go unused
             raw_steps = shared_walk.unsqueeze(1).expand_as(raw_steps)
-        steps = torch.tanh(raw_steps) * (STEP * size)
-        walk = steps.view(batch, self.strokes, self.points, 2).cumsum(2)
+        bound = (OFFSET if self.offset_points else STEP) * size
+        walk = (torch.tanh(raw_steps) * bound).view(batch, self.strokes, self.points, 2)
+        if not self.offset_points:
+            walk = walk.cumsum(2)
         walk = walk - walk.mean(2, keepdim=True)
         if turn is not None:  # each polyline turned about its anchor
             cos, sin = turn.cos().unsqueeze(-1), turn.sin().unsqueeze(-1)  # (B, S, 1)
@@ -194,18 +199,21 @@ class StrokeGenerator(nn.Module):
         biases trace a closed loop."""
         self.background.copy_(background.to(self.background))
         if self.start_as_loops:
-            loop = _loop_step_logits(self.points, self.size)  # (2 * points,)
+            loop = _loop_logits(self.points, self.size, self.offset_points)  # (2 * points,)
             self.head.bias.view(self.strokes, self.per_stroke)[:, 2 : 2 + 2 * self.points] = loop
             if self.image_walk is not None:
                 self.image_walk.bias.copy_(loop)
 
 
-def _loop_step_logits(points: int, size: int) -> torch.Tensor:
-    """The step logits (before tanh) of a closed loop of ``points`` points, the last on the
-    first: (2 * points,) as x, y per step, the first step (unused) zero. With fewer than eight
-    points a step would exceed the walk's bound, so it is capped and the loop stays open."""
+def _loop_logits(points: int, size: int, offsets: bool = False) -> torch.Tensor:
+    """The logits (before tanh) of a closed loop of ``points`` points, the last on the first:
+    (2 * points,) as x, y per point. For a walk they are its steps, the first (unused) zero;
+    with fewer than eight points a step would exceed the walk's bound, so it is capped and
+    the loop stays open. For offsets they are the points themselves."""
     angle = 2 * math.pi * torch.arange(points, dtype=torch.float64) / max(1, points - 1)
     ring = torch.stack([angle.cos(), angle.sin()], 1) * (LOOP_RADIUS * size)
+    if offsets:
+        return torch.atanh(ring / (OFFSET * size)).float().flatten()
     steps = torch.cat([torch.zeros(1, 2, dtype=ring.dtype), ring.diff(dim=0)])
     return torch.atanh((steps / (STEP * size)).clamp(-0.99, 0.99)).float().flatten()
 
