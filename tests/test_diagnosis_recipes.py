@@ -21,7 +21,7 @@ EXPECTED = {
 
 
 # The healthy control: the ring with toys-ring-sn's settings (least squares, spectral norm on
-# D, D at 20x G's rate, batches of 512), stable for seeds 0-5 on an AVX-512 CPU. Plain ring-gan
+# D, D at 4x G's rate, batches of 512), stable for seeds 0-5 on an AVX-512 CPU. Plain ring-gan
 # is not a clean control: on an AVX-512 CPU its seed 3 hopped between modes over steps
 # 301-600 before it settled (docs/diagnosis.md).
 HEALTHY = [
