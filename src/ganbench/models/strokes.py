@@ -76,8 +76,9 @@ class StrokeGenerator(nn.Module):
             norm(width),
             act(),
         )
-        # per stroke: anchor (2), steps (2 per point; the first is unused), colour (C),
-        # width (1), presence (1), with stroke_pen a pen weight per segment
+        # per stroke: anchor (2), steps (2 per point; the first is unused) or with
+        # stroke_path=offsets the points' offsets, colour (C), width (1), presence (1), with
+        # stroke_pen a pen weight per segment
         self.per_stroke = 2 + 2 * self.points + channels + 2 + self.pen_segments
         self.head = nn.Linear(width, self.strokes * self.per_stroke)
         self.spread = nn.Linear(width, self.strokes * 2)
